@@ -1,0 +1,37 @@
+# Model Notes. The two set-up commands are `make serve` and `make test`; both create .venv
+# and install requirements*.txt into it when missing or changed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve build test lint jobs clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	@touch $(STAMP)
+
+## serve: build and serve on http://127.0.0.1:8000, rebuilding when docs/ or snippets/ change
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --livereload --dev-addr 127.0.0.1:8000
+
+## build: strict build of the whole site into site/
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
+## test: lint, then the whole test suite (unit, site build, browser)
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check snippets tests
+
+## jobs: list the build jobs and whether each is cached
+jobs: $(STAMP)
+	$(BIN)/python -m snippets.build list
+
+clean:
+	rm -rf site .cache

@@ -1,0 +1,1 @@
+"""Model Notes: the tested code behind every article (models, data, experiments, build jobs)."""

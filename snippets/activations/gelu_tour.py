@@ -1,0 +1,72 @@
+"""Runs shown on the GELU page: each function's body is a listing, and what it prints is
+shown under it (output jobs). ``approximation_errors`` computes the numbers in the prose."""
+
+import torch
+import torch.nn.functional as F
+
+from snippets.activations.gelu import gelu, gelu_derivative, gelu_sigmoid, gelu_tanh, normal_cdf
+from snippets.build import output, values
+
+
+@output("gelu-table", page="activations/gelu")
+def compare_with_pytorch():
+    # --8<-- [start:table]
+    x = torch.tensor([-3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0], dtype=torch.float64)
+    print("    x    gelu   F.gelu    tanh approx  sigmoid approx")
+    for xi, a, b, c, d in zip(x, gelu(x), F.gelu(x), gelu_tanh(x), gelu_sigmoid(x), strict=False):
+        print(f"{xi:5.1f} {a:7.4f} {b:8.4f} {c:11.4f} {d:14.4f}")
+    print("max |gelu - F.gelu| =", (gelu(x) - F.gelu(x)).abs().max().item())
+    print("max |gelu_tanh - F.gelu(approximate='tanh')| =",
+          (gelu_tanh(x) - F.gelu(x, approximate="tanh")).abs().max().item())
+    # --8<-- [end:table]
+
+
+@output("gelu-bernoulli", page="activations/gelu")
+def stochastic_view():
+    # --8<-- [start:bernoulli]
+    torch.manual_seed(0)
+    n = 200_000
+    for x in (-1.0, 0.5, 2.0):
+        xs = torch.full((n,), x, dtype=torch.float64)
+        keep = torch.bernoulli(normal_cdf(xs))  # 1 with probability Φ(x), else 0
+        print(f"x = {x:4.1f}:  mean of x·m = {(xs * keep).mean():.4f},  gelu(x) = {gelu(xs[:1]).item():.4f}")
+    # --8<-- [end:bernoulli]
+
+
+@output("gelu-derivative-check", page="activations/gelu")
+def derivative_check():
+    # --8<-- [start:autograd]
+    x = torch.linspace(-4, 4, 801, dtype=torch.float64, requires_grad=True)
+    gelu(x).sum().backward()  # each output depends on its own input only: x.grad = GELU'(x)
+    formula = gelu_derivative(x.detach())
+    print("max |autograd - formula| =", (x.grad - formula).abs().max().item())
+    # --8<-- [end:autograd]
+
+
+@output("gelu-int-input", page="activations/gelu", raises="ValueError")
+def integer_input():
+    # --8<-- [start:int-input]
+    gelu(torch.arange(3))  # integer tensor
+    # --8<-- [end:int-input]
+
+
+@values("gelu-numbers", page="activations/gelu")
+def approximation_errors():
+    """Maximum errors of both approximations, and the shape of GELU and its derivative."""
+    x = torch.linspace(-8, 8, 1_600_001, dtype=torch.float64)  # step 1e-5
+    exact = gelu(x)
+    out = {}
+    for name, approx in (("tanh", gelu_tanh), ("sigmoid", gelu_sigmoid)):
+        err = (approx(x) - exact).abs()
+        i = int(err.argmax())
+        out[name] = {"max_err": err[i].item(), "at": abs(x[i].item())}
+    i = int(exact.argmin())
+    out["minimum"] = {"value": exact[i].item(), "at": x[i].item()}
+    d = gelu_derivative(x)
+    out["derivative"] = {"max": d.max().item(), "max_at": x[int(d.argmax())].item(),
+                         "min": d.min().item(), "min_at": x[int(d.argmin())].item()}
+    # PyTorch's own tanh variant against ours, in float32 as models use it
+    x32 = x.float()
+    out["torch_tanh_vs_ours_float32"] = (F.gelu(x32, approximate="tanh") - gelu_tanh(x32)).abs().max().item()
+    out["torch_exact_vs_ours_float32"] = (F.gelu(x32) - gelu(x32)).abs().max().item()
+    return out

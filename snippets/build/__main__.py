@@ -1,0 +1,70 @@
+"""Command line for the build jobs, without MkDocs.
+
+    python -m snippets.build list                 # every job: kind, article, cached or stale, key
+    python -m snippets.build run                  # warm the cache: run every stale job
+    python -m snippets.build run gelu-curves      # one job (and what it needs)
+    python -m snippets.build run --force gelu-curves
+    python -m snippets.build prune                # delete cache entries no job uses any more
+
+The cache is ``.cache/`` at the repository root, or ``$DOCS_CACHE_DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .cache import Cache
+from .runner import ensure, failure_message, make_plan
+
+
+def cmd_list(args) -> int:
+    plan, cache = make_plan(), Cache()
+    rows = []
+    for job_id in sorted(plan.jobs, key=lambda j: (plan.jobs[j].page, j)):
+        spec = plan.jobs[job_id]
+        state = "cached" if cache.lookup(spec, plan.keys[job_id]) else "stale"
+        rows.append((job_id, spec.kind, spec.page, state, plan.keys[job_id][:12]))
+    widths = [max(len(r[i]) for r in rows + [("job", "kind", "article", "state", "key")]) for i in range(5)]
+    for row in [("job", "kind", "article", "state", "key")] + rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
+    return 0
+
+
+def cmd_run(args) -> int:
+    force = args.jobs if args.force else ()
+    if args.force and not args.jobs:
+        force = tuple(make_plan().jobs)
+    build = ensure(only=args.jobs or None, force=force, log=lambda m: print(m, file=sys.stderr))
+    print(build.summary())
+    if build.failures:
+        print(failure_message(build), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_prune(args) -> int:
+    removed = Cache().prune(make_plan().keys)
+    print(f"removed {len(removed)} stale cache entr{'y' if len(removed) == 1 else 'ies'}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m snippets.build", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list every job with its state").set_defaults(fn=cmd_list)
+    run = sub.add_parser("run", help="run stale jobs (all, or those named)")
+    run.add_argument("jobs", nargs="*", help="job ids (default: all)")
+    run.add_argument("--force", action="store_true", help="run even when cached")
+    run.set_defaults(fn=cmd_run)
+    sub.add_parser("prune", help="delete cache entries that no current job uses").set_defaults(fn=cmd_prune)
+    args = parser.parse_args(argv)
+    try:
+        return args.fn(args)
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

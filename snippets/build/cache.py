@@ -1,0 +1,117 @@
+"""The job cache: content-addressed entries under ``.cache/`` (or ``$DOCS_CACHE_DIR``).
+
+An entry lives at ``<cache>/jobs/<job id>/<key>/`` and holds the job's artifacts and a
+``manifest.json``. The key is the sha256 of everything the result depends on (DESIGN.md,
+contract 3): the job's declaration and parameters, the source of its module and of every
+project module that module imports, the data files it declares, the versions of the
+libraries those modules import, the keys of the jobs it needs, the runner code, and Python.
+Nothing else goes in, so editing prose changes no key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+from .deps import ProjectGraph, library_versions, sha256_file
+from .jobs import JobSpec
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../snippets
+REPO_ROOT = PACKAGE_DIR.parent
+# The code that turns a job's return value into files; editing it changes those files.
+RUNNER_FILES = {
+    "figure": ("worker.py", "theme.py"),
+    "output": ("worker.py",),
+    "values": ("worker.py",),
+}
+MANIFEST = "manifest.json"
+
+
+def cache_root() -> Path:
+    env = os.environ.get("DOCS_CACHE_DIR")
+    return Path(env).resolve() if env else REPO_ROOT / ".cache"
+
+
+def artifact_names(kind: str, fmt: str = "svg") -> list[str]:
+    if kind == "figure":
+        return [f"light.{fmt}", f"dark.{fmt}"]
+    if kind == "output":
+        return ["output.txt"]
+    return ["values.json"]
+
+
+def key_inputs(spec: JobSpec, graph: ProjectGraph, need_keys: dict[str, str]) -> dict:
+    modules = graph.closure(spec.module)
+    data = {}
+    for name in spec.data:
+        path = graph.package_dir / "data" / name
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"job {spec.id!r} ({spec.where}) declares data file {name!r}, "
+                f"but {path} does not exist")
+        data[name] = sha256_file(path)
+    here = Path(__file__).parent
+    return {
+        "job": {"id": spec.id, "kind": spec.kind, "module": spec.module, "function": spec.function,
+                "needs": list(spec.needs), "params": spec.params},
+        "modules": {name: graph.modules[name].digest for name in modules},
+        "data": data,
+        "needs": need_keys,
+        "libraries": library_versions(graph.external_imports(modules)),
+        "runner": {name: sha256_file(here / name) for name in RUNNER_FILES[spec.kind]},
+        "python": f"{sys.version_info.major}.{sys.version_info.minor} {platform.machine()}",
+    }
+
+
+def compute_key(inputs: dict) -> str:
+    blob = json.dumps(inputs, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+class Cache:
+    def __init__(self, root: Path | None = None):
+        self.root = (root or cache_root()) / "jobs"
+
+    def entry(self, job_id: str, key: str) -> Path:
+        return self.root / job_id / key
+
+    def lookup(self, spec: JobSpec, key: str) -> Path | None:
+        """The entry's folder when it is complete, else None."""
+        folder = self.entry(spec.id, key)
+        names = [MANIFEST, *artifact_names(spec.kind, spec.format)]
+        return folder if all((folder / n).is_file() for n in names) else None
+
+    def staging(self, job_id: str, key: str) -> Path:
+        """An empty folder to write a new entry into; :meth:`commit` moves it in place."""
+        tmp = self.root / job_id / f".tmp-{key}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        return tmp
+
+    def commit(self, tmp: Path, job_id: str, key: str, manifest: dict) -> Path:
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+        final = self.entry(job_id, key)
+        if final.exists():  # a complete entry written by another process: keep it
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+        return final
+
+    def prune(self, keep: dict[str, str]) -> list[Path]:
+        """Remove entries other than ``keep`` (job id -> current key). Returns what was removed."""
+        removed = []
+        if not self.root.is_dir():
+            return removed
+        for job_dir in sorted(self.root.iterdir()):
+            for entry in sorted(job_dir.iterdir()):
+                if keep.get(job_dir.name) != entry.name:
+                    shutil.rmtree(entry)
+                    removed.append(entry)
+            if not any(job_dir.iterdir()):
+                job_dir.rmdir()
+        return removed

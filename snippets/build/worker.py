@@ -1,0 +1,143 @@
+"""Runs stale jobs in a fresh interpreter: ``python -m snippets.build.worker < plan.json``.
+
+The MkDocs process never imports a job module (so never torch); it starts this worker when
+something is stale. A fresh process also means an edited module is imported anew on every
+``make serve`` rebuild, and that matplotlib and RNG state never leak between builds.
+
+stdout carries one JSON event per line for the parent; anything a job prints goes to stderr,
+except in ``output`` jobs, which capture it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import random
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from . import progress
+from .cache import Cache, artifact_names
+
+SEED = 0
+
+
+def seed_everything(seed: int = SEED) -> None:
+    random.seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:  # pragma: no cover - numpy is a requirement
+        pass
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+
+
+def _plain(value):
+    """numpy and torch scalars/arrays to plain Python, for ``json.dumps``."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"a values job must return JSON values, got {type(value).__name__}: {value!r}")
+
+
+def _job_traceback(exc: BaseException) -> str:
+    """The traceback from the job's own code down, without this worker's frames."""
+    tb = exc.__traceback__
+    while tb is not None and Path(tb.tb_frame.f_code.co_filename).resolve() == Path(__file__).resolve():
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb)).rstrip()
+
+
+def run_one(item: dict, cache: Cache, events) -> None:
+    job_id, kind, key = item["id"], item["kind"], item["key"]
+    start = time.perf_counter()
+    progress.start(job_id)
+    module = importlib.import_module(item["module"])
+    fn = getattr(module, item["function"])
+    seed_everything()
+    needs = {}
+    for need_id, need_key in item["needs"].items():
+        path = cache.entry(need_id, need_key) / "values.json"
+        needs[need_id.replace("-", "_")] = json.loads(path.read_text(encoding="utf-8"))
+    tmp = cache.staging(job_id, key)
+    if kind == "figure":
+        from .theme import THEMES, render
+
+        fmt = item["params"]["format"]
+        for theme in THEMES:
+            seed_everything()
+            with theme.context():
+                fig = fn(theme, **needs)
+                if fig is None or not hasattr(fig, "savefig"):
+                    raise TypeError(f"figure job {job_id!r} must return a matplotlib Figure, got {fig!r}")
+                (tmp / f"{theme.name}.{fmt}").write_bytes(render(fig, fmt))
+    elif kind == "output":
+        buf = io.StringIO()
+        expected = item["params"].get("raises")
+        raised = None
+        with contextlib.redirect_stdout(buf):
+            try:
+                fn(**needs)
+            except Exception as exc:  # noqa: BLE001 - compared with what the job declared below
+                if expected is None or type(exc).__name__ != expected:
+                    raise
+                raised = exc
+        text = buf.getvalue()
+        if expected is not None:
+            if raised is None:
+                raise AssertionError(f"output job {job_id!r} declares raises={expected!r}, but nothing was raised")
+            text += "".join(traceback.format_exception_only(type(raised), raised))
+        (tmp / "output.txt").write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    else:
+        result = fn(**needs)
+        if not isinstance(result, dict):
+            raise TypeError(f"values job {job_id!r} must return a dict, got {type(result).__name__}")
+        text = json.dumps(result, indent=2, sort_keys=True, default=_plain, allow_nan=False)
+        (tmp / "values.json").write_text(text + "\n", encoding="utf-8")
+    seconds = time.perf_counter() - start
+    missing = [n for n in artifact_names(kind, item["params"].get("format", "svg")) if not (tmp / n).is_file()]
+    if missing:  # pragma: no cover - guarded by the branches above
+        raise RuntimeError(f"job {job_id!r} did not write {missing}")
+    cache.commit(tmp, job_id, key, {"job": job_id, "key": key, "kind": kind, "page": item["page"],
+                                    "seconds": round(seconds, 3), "inputs": item["inputs"]})
+    events.write(json.dumps({"event": "done", "job": job_id, "seconds": seconds}) + "\n")
+    events.flush()
+
+
+def main() -> int:
+    plan = json.load(sys.stdin)
+    events = sys.stdout
+    sys.stdout = sys.stderr  # stray prints from jobs must not mix with the events
+    cache = Cache(Path(plan["cache_root"]))
+    failed: set[str] = set()
+    for item in plan["jobs"]:
+        job_id = item["id"]
+        broken = [n for n in item["needs"] if n in failed]
+        if broken:
+            failed.add(job_id)
+            events.write(json.dumps({"event": "failed", "job": job_id, "seconds": 0.0,
+                                     "error": f"not run: the job it needs failed: {', '.join(broken)}"}) + "\n")
+            events.flush()
+            continue
+        start = time.perf_counter()
+        try:
+            run_one(item, cache, events)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, the next job still runs
+            failed.add(job_id)
+            events.write(json.dumps({"event": "failed", "job": job_id, "seconds": time.perf_counter() - start,
+                                     "error": _job_traceback(exc)}) + "\n")
+            events.flush()
+        finally:
+            progress.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
