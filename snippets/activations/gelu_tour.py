@@ -11,13 +11,21 @@ from snippets.build import output, values
 @output("gelu-table", page="activations/gelu")
 def compare_with_pytorch():
     # --8<-- [start:table]
-    x = torch.tensor([-3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0], dtype=torch.float64)
-    print("    x    gelu   F.gelu    tanh approx  sigmoid approx")
-    for xi, a, b, c, d in zip(x, gelu(x), F.gelu(x), gelu_tanh(x), gelu_sigmoid(x), strict=False):
-        print(f"{xi:5.1f} {a:7.4f} {b:8.4f} {c:11.4f} {d:14.4f}")
-    print("max |gelu - F.gelu| =", (gelu(x) - F.gelu(x)).abs().max().item())
-    print("max |gelu_tanh - F.gelu(approximate='tanh')| =",
-          (gelu_tanh(x) - F.gelu(x, approximate="tanh")).abs().max().item())
+    x = torch.tensor([-3, -2, -1, -0.5, 0, 0.5, 1, 2, 3], dtype=torch.float64)
+    columns = {
+        "gelu": gelu(x),
+        "F.gelu": F.gelu(x),
+        "tanh": gelu_tanh(x),
+        "sigmoid": gelu_sigmoid(x),
+    }
+    print("    x" + "".join(f"{name:>10}" for name in columns))
+    for i, xi in enumerate(x):
+        print(f"{xi:5.1f}" + "".join(f"{col[i]:10.4f}" for col in columns.values()))
+
+    exact_gap = (gelu(x) - F.gelu(x)).abs().max().item()
+    tanh_gap = (gelu_tanh(x) - F.gelu(x, approximate="tanh")).abs().max().item()
+    print("max |gelu - F.gelu| =", exact_gap)
+    print("max |gelu_tanh - F.gelu(approximate='tanh')| =", tanh_gap)
     # --8<-- [end:table]
 
 
@@ -29,7 +37,8 @@ def stochastic_view():
     for x in (-1.0, 0.5, 2.0):
         xs = torch.full((n,), x, dtype=torch.float64)
         keep = torch.bernoulli(normal_cdf(xs))  # 1 with probability Φ(x), else 0
-        print(f"x = {x:4.1f}:  mean of x·m = {(xs * keep).mean():.4f},  gelu(x) = {gelu(xs[:1]).item():.4f}")
+        sample_mean = (xs * keep).mean().item()
+        print(f"x = {x:4.1f}:  mean of x·m = {sample_mean:.4f},  gelu(x) = {gelu(xs[0]):.4f}")
     # --8<-- [end:bernoulli]
 
 

@@ -104,7 +104,7 @@ def render(markdown: str, *, src_uri: str, build: BuildResult) -> Rendered:
                 return m.group(0)
             if r.status == "failed":
                 return error_box(f"{labels['failed']}: {r.spec.id}", r.error or "")
-            return _fence(build.output(r.spec.id), f' text title="{labels["output"]}"')
+            return _fence(build.output(r.spec.id), f'text title="{labels["output"]}"')
         if v := VALUE.match(body):
             r = job(v.group("id"), "values", m.group(0))
             if r is None:

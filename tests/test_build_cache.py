@@ -1,0 +1,209 @@
+"""The cache: what re-runs after which edit, failures, determinism, the CLI."""
+
+import functools
+import json
+import subprocess
+import sys
+
+import pytest
+
+from snippets.build import runner
+from snippets.build.cache import Cache
+from snippets.build.deps import ProjectGraph, library_versions
+
+from .conftest import REPO
+
+FILES = {
+    "helper_a.py": "X = 2\n",
+    "helper_b.py": "Y = 3\n",
+    "data/table.csv": "n\n1\n2\n",
+    "jobs_a.py": """
+        from pathlib import Path
+
+        from snippets import helper_a
+        from snippets.build import output, values
+
+        @values("va", page="t/a", data=("table.csv",))
+        def va():
+            rows = (Path(__file__).parent / "data" / "table.csv").read_text().split()[1:]
+            return {"x": helper_a.X, "total": sum(map(int, rows)), "nested": {"half": 0.5}}
+
+        @output("oa", page="t/a")
+        def oa():
+            print("hello", helper_a.X)
+
+        @output("oa-error", page="t/a", raises="ZeroDivisionError")
+        def oa_error():
+            print("before")
+            1 / 0
+        """,
+    "jobs_b.py": """
+        from matplotlib.figure import Figure
+
+        from snippets.helper_b import Y
+        from snippets.build import figure
+
+        @figure("fb", page="t/b", needs=("va",))
+        def fb(theme, va):
+            fig = Figure()
+            ax = fig.subplots()
+            ax.plot([0, 1, Y], [0, va["x"], 1], label="line")
+            ax.legend()
+            return fig
+
+        @figure("fb-png", page="t/b", format="png")
+        def fb_png(theme):
+            fig = Figure(figsize=(2, 2))
+            fig.subplots().imshow([[0, 1], [1, 0]], cmap=theme.cmap)
+            return fig
+        """,
+}
+
+
+def build(pkg, **kw):
+    return runner.ensure(package_dir=pkg, cache=Cache(pkg.parent / "cache"), log=lambda m: None, **kw)
+
+
+def statuses(result):
+    return {job_id: r.status for job_id, r in result.results.items()}
+
+
+@pytest.fixture
+def pkg(project):
+    return project(FILES)
+
+
+def test_first_build_runs_everything_then_everything_is_cached(pkg):
+    first = build(pkg)
+    assert set(statuses(first).values()) == {"run"}, {j: r.error for j, r in first.results.items()}
+    assert first.summary().startswith("figures: 5 run, 0 cached, 0 failed in ")
+    second = build(pkg)
+    assert set(statuses(second).values()) == {"cached"}
+    assert second.values("va") == {"x": 2, "total": 3, "nested": {"half": 0.5}}
+    assert second.output("oa") == "hello 2\n"
+    assert second.output("oa-error") == "before\nZeroDivisionError: division by zero\n"
+
+
+def test_editing_a_module_reruns_exactly_the_jobs_that_import_it(pkg):
+    build(pkg)
+    (pkg / "helper_b.py").write_text("Y = 4\n")
+    assert statuses(build(pkg)) == {"va": "cached", "oa": "cached", "oa-error": "cached",
+                                    "fb": "run", "fb-png": "run"}
+    (pkg / "helper_a.py").write_text("X = 5\n")
+    # va imports helper_a through jobs_a; fb needs va, so its key changes too
+    assert statuses(build(pkg)) == {"va": "run", "oa": "run", "oa-error": "run", "fb": "run", "fb-png": "cached"}
+
+
+def test_comment_only_edit_of_an_unrelated_module_reruns_nothing(pkg):
+    build(pkg)
+    (pkg / "unrelated.py").write_text("Z = 1\n")
+    assert set(statuses(build(pkg)).values()) == {"cached"}
+
+
+def test_editing_a_declared_data_file_reruns_the_job_that_reads_it(pkg):
+    build(pkg)
+    (pkg / "data" / "table.csv").write_text("n\n1\n2\n3\n")
+    result = build(pkg)
+    assert result.results["va"].status == "run" and result.values("va")["total"] == 6
+    assert result.results["oa"].status == "cached"
+
+
+def test_missing_data_file_is_a_clear_error(pkg):
+    (pkg / "data" / "table.csv").unlink()
+    with pytest.raises(FileNotFoundError, match=r"job 'va' .* declares data file 'table.csv'"):
+        build(pkg)
+
+
+def test_library_versions_cover_what_a_library_requires():
+    import importlib.metadata as md
+
+    versions = library_versions({"timm"})
+    assert versions["timm"] == md.version("timm")
+    assert versions["torch"] == md.version("torch")  # timm requires torch
+    assert library_versions({"no_such_module_xyz"}) == {"no_such_module_xyz": "not installed"}
+
+
+def test_key_covers_library_versions(pkg, monkeypatch):
+    plan = runner.make_plan(pkg)
+    from snippets.build import cache as cache_mod
+    graph = ProjectGraph(pkg)
+    spec = plan.jobs["fb-png"]
+    inputs = cache_mod.key_inputs(spec, graph, {})
+    assert "matplotlib" in inputs["libraries"]
+    monkeypatch.setattr(cache_mod, "library_versions", lambda names: {"matplotlib": "0.0"})
+    assert cache_mod.compute_key(cache_mod.key_inputs(spec, graph, {})) != plan.keys["fb-png"]
+
+
+def test_figures_are_byte_identical_across_runs_and_have_no_date(pkg):
+    first = build(pkg)
+    files = {j: {v: p.read_bytes() for v, p in first.figure_files(j).items()} for j in ("fb", "fb-png")}
+    again = build(pkg, force=("fb", "fb-png"))
+    assert statuses(again)["fb"] == "run"
+    for j in ("fb", "fb-png"):
+        for variant, path in again.figure_files(j).items():
+            assert path.read_bytes() == files[j][variant], (j, variant)
+    light, dark = files["fb"]["light"], files["fb"]["dark"]
+    assert light != dark
+    assert b"<dc:date>" not in light and b"Date" not in light
+    assert files["fb-png"]["light"].startswith(b"\x89PNG")
+
+
+def test_a_failing_job_is_reported_and_the_others_still_run(pkg):
+    (pkg / "jobs_c.py").write_text(
+        "from snippets.build import values\n\n\n"
+        "@values('vc', page='t/c')\ndef vc():\n    raise RuntimeError('boom in vc')\n")
+    result = build(pkg)
+    assert result.results["vc"].status == "failed"
+    assert "RuntimeError: boom in vc" in result.results["vc"].error
+    assert 'jobs_c.py", line 6, in vc' in result.results["vc"].error
+    assert "worker.py" not in result.results["vc"].error
+    assert result.count("run") == 5 and "1 failed" in result.summary()
+    message = runner.failure_message(result)
+    assert "build job 'vc' for article 't/c' failed" in message and "boom in vc" in message
+    # not cached: a new process (a new build) runs it again; this one remembers the failure
+    assert build(pkg).results["vc"].error == result.results["vc"].error
+
+
+def test_a_job_needing_a_failed_job_is_not_run(pkg):
+    (pkg / "jobs_a.py").write_text((pkg / "jobs_a.py").read_text().replace('"x": helper_a.X', '"x": 1 / 0'))
+    result = build(pkg)
+    assert result.results["va"].status == "failed"
+    assert result.results["fb"].status == "failed"
+    assert "the job it needs failed: va" in result.results["fb"].error
+
+
+def test_output_job_that_does_not_raise_as_declared_fails(pkg):
+    (pkg / "jobs_a.py").write_text((pkg / "jobs_a.py").read_text().replace("1 / 0", "pass"))
+    result = build(pkg)
+    assert "declares raises='ZeroDivisionError', but nothing was raised" in result.results["oa-error"].error
+
+
+def test_values_must_be_json(pkg):
+    (pkg / "jobs_a.py").write_text((pkg / "jobs_a.py").read_text().replace('"nested": {"half": 0.5}',
+                                                                               '"nested": object()'))
+    assert "must return JSON values" in build(pkg).results["va"].error
+
+
+def test_manifest_and_prune(pkg):
+    result = build(pkg)
+    manifest = json.loads((result.results["va"].folder / "manifest.json").read_text())
+    assert manifest["job"] == "va" and manifest["page"] == "t/a"
+    assert "snippets.helper_a" in manifest["inputs"]["modules"]
+    (pkg / "helper_a.py").write_text("X = 7\n")
+    build(pkg)
+    cache = Cache(pkg.parent / "cache")
+    removed = cache.prune(runner.make_plan(pkg).keys)
+    assert len(removed) == 4  # old va, oa, oa-error, fb entries
+
+
+def test_cli_list_and_run(tmp_path):
+    env = {"DOCS_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    run_cli = functools.partial(subprocess.run, capture_output=True, text=True, env=env, cwd=REPO)
+    listing = run_cli([sys.executable, "-m", "snippets.build", "list"], check=True).stdout
+    assert "gelu-digits" in listing and "stale" in listing and "activations/gelu" in listing
+    run = run_cli([sys.executable, "-m", "snippets.build", "run", "gelu-table"], check=True)
+    assert run.stdout.startswith("figures: 1 run, 0 cached, 0 failed")
+    forced = run_cli([sys.executable, "-m", "snippets.build", "run", "--force", "gelu-table"], check=True)
+    assert forced.stdout.startswith("figures: 1 run, 0 cached")
+    bad = run_cli([sys.executable, "-m", "snippets.build", "run", "nope"])
+    assert bad.returncode == 2 and "no such job: nope" in bad.stderr

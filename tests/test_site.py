@@ -1,0 +1,224 @@
+"""A real strict build of the site (cold, then warm), checked page by page."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from .conftest import REPO, SUMMARY
+
+pytestmark = pytest.mark.slow
+
+DOCS = REPO / "docs"
+PAGES = sorted({p.relative_to(DOCS).as_posix().rsplit(".", 2)[0]
+                for p in DOCS.rglob("*.md") if re.search(r"\.(ko|en)\.md$", p.name)})
+
+
+def page_html(site: Path, slug: str, lang: str) -> Path:
+    prefix = site / "en" if lang == "en" else site
+    return prefix / "index.html" if slug == "index" else prefix / slug / "index.html"
+
+
+@cache
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def article(path: Path):
+    return soup(path).select_one("article.md-content__inner")
+
+
+def test_every_page_exists_in_both_languages(built_site):
+    assert "activations/gelu" in PAGES and "index" in PAGES
+    for slug in PAGES:
+        for lang in ("ko", "en"):
+            path = page_html(built_site.dir, slug, lang)
+            assert path.is_file(), f"{slug} ({lang}) was not built"
+            assert soup(path).html["lang"] == lang
+
+
+def test_articles_live_at_the_contract_urls(built_site):
+    assert (built_site.dir / "activations/gelu/index.html").is_file()
+    assert (built_site.dir / "en/activations/gelu/index.html").is_file()
+    assert (built_site.dir / "404.html").is_file()
+    assert "Page not found" in (built_site.dir / "404.html").read_text()
+
+
+def structure(path: Path) -> dict:
+    body = article(path)
+    return {
+        "sections": len(body.find_all("h2")),
+        "code": [pre.get_text() for pre in body.select("div.highlight pre")],
+        "figures": sorted(img["src"] for img in body.find_all("img")),
+        "tables": [len(t.find_all("tr")) for t in body.find_all("table")],
+        "math": len(body.select(".arithmatex")),
+    }
+
+
+@pytest.mark.parametrize("slug", PAGES)
+def test_language_pair_has_the_same_structure(built_site, slug):
+    ko = structure(page_html(built_site.dir, slug, "ko"))
+    en = structure(page_html(built_site.dir, slug, "en"))
+    assert ko["sections"] == en["sections"]
+    assert ko["code"] == en["code"]  # same listings and the same captured outputs, in order
+    assert [Path(s).name for s in ko["figures"]] == [Path(s).name for s in en["figures"]]
+    assert ko["tables"] == en["tables"]
+    assert ko["math"] == en["math"]
+
+
+def test_gelu_page_shows_listings_outputs_values_and_figures(built_site):
+    body = article(built_site.dir / "activations/gelu/index.html")
+    text = body.get_text()
+    titles = [t.get_text() for t in body.select(".highlight .filename")]
+    assert titles.count("출력") == 4 and "snippets/activations/gelu.py" in titles
+    assert "def gelu(x: torch.Tensor)" in text
+    assert "ValueError: expected a floating-point tensor" in text  # the real exception message
+    assert "{{" not in text and "figure:" not in text
+    values = json.loads(next(built_site.cache.glob("jobs/gelu-numbers/*/values.json")).read_text())
+    assert f"{values['tanh']['max_err']:.2e}" in text
+    assert len(body.select('img[src$="#only-light"]')) == len(body.select('img[src$="#only-dark"]')) == 4
+
+
+def test_page_claim_about_the_experiment_holds(built_site):
+    """The text says the ReLU/GELU difference is within the seed spread; check the numbers agree."""
+    values = json.loads(next(built_site.cache.glob("jobs/gelu-digits/*/values.json")).read_text())
+    assert abs(values["difference_pp"]) <= values["spread_pp"]
+    assert values["gelu"]["median"] > 0.95 and values["relu"]["median"] > 0.95
+
+
+def html_files(site: Path):
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_image_and_link_resolves(built_site):
+    site = built_site.dir
+    problems = []
+    for path in html_files(site):
+        if path.name == "404.html":
+            continue  # served for any address; its links are absolute to the site root
+        doc = soup(path)
+        for tag, attr in (("a", "href"), ("img", "src"), ("link", "href"), ("script", "src")):
+            for node in doc.find_all(tag):
+                url = node.get(attr)
+                if not url or url.startswith(("mailto:", "javascript:")):
+                    continue
+                parts = urlsplit(url)
+                if parts.scheme or parts.netloc:
+                    continue  # external links are checked by the third-party test below
+                if parts.path.startswith("/"):  # root-relative (language switcher on home pages)
+                    target = (site / unquote(parts.path).lstrip("/")).resolve()
+                else:
+                    target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+                if target.is_dir():
+                    target = target / "index.html"
+                if not target.is_file():
+                    problems.append(f"{path.relative_to(site)}: {tag} {url}")
+                    continue
+                if parts.fragment and tag == "a" and target.suffix == ".html":
+                    ids = {n.get("id") for n in soup(target).find_all(id=True)}
+                    if unquote(parts.fragment) not in ids and parts.fragment not in ("only-light", "only-dark"):
+                        problems.append(f"{path.relative_to(site)}: anchor {url}")
+    assert problems == []
+
+
+def test_light_and_dark_figures_exist_in_pairs(built_site):
+    for path in html_files(built_site.dir):
+        imgs = [i["src"] for i in soup(path).find_all("img") if "/assets/figures/" in i["src"]]
+        light = sorted(s.removesuffix(".light.svg#only-light") for s in imgs if s.endswith(".light.svg#only-light"))
+        dark = sorted(s.removesuffix(".dark.svg#only-dark") for s in imgs if s.endswith(".dark.svg#only-dark"))
+        light += sorted(s.removesuffix(".light.png#only-light") for s in imgs if s.endswith(".light.png#only-light"))
+        dark += sorted(s.removesuffix(".dark.png#only-dark") for s in imgs if s.endswith(".dark.png#only-dark"))
+        assert len(light) + len(dark) == len(imgs), path
+        assert light == dark, path
+        for src in imgs:
+            assert (path.parent / src.split("#")[0]).resolve().is_file()
+    figures = sorted(p.name for p in (built_site.dir / "assets/figures").iterdir())
+    assert len(figures) % 2 == 0 and all(re.search(r"\.(light|dark)\.(svg|png)$", n) for n in figures)
+
+
+def test_figures_have_alt_text_in_the_page_language(built_site):
+    hangul = re.compile(r"[가-힣]")
+    for lang in ("ko", "en"):
+        for img in article(page_html(built_site.dir, "activations/gelu", lang)).find_all("img"):
+            assert img.get("alt"), img
+            assert bool(hangul.search(img["alt"])) == (lang == "ko"), img["alt"]
+
+
+def test_nothing_is_loaded_from_a_third_party_origin(built_site):
+    offenders = []
+    for path in html_files(built_site.dir):
+        doc = soup(path)
+        loads = "script[src], img[src], source[src], iframe[src], video[src], audio[src], link[href]"
+        for node in doc.select(loads):
+            if node.name == "link" and not {"stylesheet", "icon", "preload", "modulepreload", "manifest",
+                                             "prefetch", "dns-prefetch", "preconnect"} & set(node.get("rel", [])):
+                continue  # canonical, alternate: names of pages, not requests
+            url = node.get("src") or node.get("href")
+            if urlsplit(url).netloc or url.startswith("//"):
+                offenders.append(f"{path.name}: <{node.name}> {url}")
+        for style in doc.find_all("style"):
+            offenders += [f"{path.name}: style {u}" for u in re.findall(r"url\((?:['\"])?(https?:)?//", style.text)]
+    for css in built_site.dir.rglob("*.css"):
+        for url in re.findall(r"url\(\s*['\"]?([^)'\"]+)", css.read_text(encoding="utf-8", errors="replace")):
+            if re.match(r"(https?:)?//", url):
+                offenders.append(f"{css.name}: {url}")
+            if "@import" in url:
+                offenders.append(f"{css.name}: import")
+    assert offenders == []
+
+
+def test_every_page_has_its_own_meta_description(built_site):
+    seen = {}
+    for slug in PAGES:
+        for lang in ("ko", "en"):
+            meta = soup(page_html(built_site.dir, slug, lang)).find("meta", attrs={"name": "description"})
+            assert meta and meta["content"].strip(), (slug, lang)
+            seen[(slug, lang)] = meta["content"]
+    assert len(set(seen.values())) == len(seen)
+
+
+def test_language_switcher_points_to_the_same_page(built_site):
+    ko = soup(built_site.dir / "activations/gelu/index.html")
+    links = {a.get("hreflang"): a["href"] for a in ko.select(".md-select__link[hreflang]")}
+    assert (built_site.dir / "activations/gelu" / links["en"] / "index.html").resolve() == \
+        (built_site.dir / "en/activations/gelu/index.html").resolve()
+    en = soup(built_site.dir / "en/activations/gelu/index.html")
+    links = {a.get("hreflang"): a["href"] for a in en.select(".md-select__link[hreflang]")}
+    assert (built_site.dir / "en/activations/gelu" / links["ko"] / "index.html").resolve() == \
+        (built_site.dir / "activations/gelu/index.html").resolve()
+
+
+def test_navigation_is_translated(built_site):
+    nav_en = article(built_site.dir / "en/index.html").find_parent("body").select_one("nav.md-nav--primary").get_text()
+    nav_ko = soup(built_site.dir / "index.html").select_one("nav.md-nav--primary").get_text()
+    assert "Activation functions" in nav_en and "활성화 함수" in nav_ko
+
+
+def test_search_index_holds_korean_and_english_text(built_site):
+    index = json.loads((built_site.dir / "search/search_index.json").read_text())
+    text = " ".join(d["text"] + " " + d["title"] for d in index["docs"])
+    assert "활성화" in text and "approximation" in text
+    assert index["config"]["separator"] == r"[\s\-]+"
+
+
+def test_cold_build_ran_every_job_once_and_warm_build_cached_all(built_site):
+    cold = SUMMARY.findall(built_site.cold.stdout + built_site.cold.stderr)
+    warm = SUMMARY.findall(built_site.warm.stdout + built_site.warm.stderr)
+    assert len(cold) == 1 and len(warm) == 1, "one summary line per build, even with two languages"
+    run, cached, failed, _ = map(float, cold[0])
+    assert run > 0 and cached == 0 and failed == 0
+    run2, cached2, failed2, _ = map(float, warm[0])
+    assert (run2, cached2, failed2) == (0, run, 0)
+
+
+def test_warm_build_does_not_import_torch(built_site):
+    imported = {line.split("|")[-1].strip() for line in built_site.warm.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "mkdocs.commands.build" in imported  # -X importtime did record the imports
+    assert "torch" not in imported and "matplotlib" not in imported
