@@ -93,3 +93,11 @@ def test_failed_job_becomes_an_error_box_with_the_traceback(build):
 
 def test_page_language_from_suffix():
     assert page_lang("a/b.en.md") == "en" and page_lang("a/b.ko.md") == "ko" and page_lang("index.md") == "ko"
+
+
+def test_tex_filter_writes_powers_of_ten(build):
+    r = render(r"\({{ nums.err:.2e|tex }}\) {{ nums.n:.1e|tex }} {{ nums.deep.k:.1f|tex }}",
+               src_uri="p.en.md", build=build)
+    assert r.errors == []
+    assert r.markdown == r"\(4.73 \times 10^{-4}\) 1.3 \times 10^{3} -1.5"
+    assert "unknown filter 'bogus'" in render("{{ nums.err|bogus }}", src_uri="p.en.md", build=build).errors[0]

@@ -81,7 +81,9 @@ def test_gelu_page_shows_listings_outputs_values_and_figures(built_site):
     assert "ValueError: expected a floating-point tensor" in text  # the real exception message
     assert "{{" not in text and "figure:" not in text
     values = json.loads(next(built_site.cache.glob("jobs/gelu-numbers/*/values.json")).read_text())
-    assert f"{values['tanh']['max_err']:.2e}" in text
+    mantissa, exponent = f"{values['tanh']['max_err']:.2e}".split("e")
+    assert rf"{mantissa} \times 10^{{-{int(exponent[1:])}}}" in text
+    assert f"{values['minimum']['value']:.4f}" in text
     assert len(body.select('img[src$="#only-light"]')) == len(body.select('img[src$="#only-dark"]')) == 4
 
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
+if sys.path[0] != str(ROOT):  # this project's `snippets`, whatever else is on the path
     sys.path.insert(0, str(ROOT))
 
 from mkdocs.exceptions import PluginError  # noqa: E402
@@ -63,7 +63,7 @@ def on_page_markdown(markdown, page, config, files):
         message = "\n".join(result.errors)
         if session["command"] != "serve":
             raise PluginError(message)
-        log.error(message)
+        log.warning(message)  # `mkdocs serve` is not strict: the page still builds, with the box
         return pages.error_box("Page error", message) + "\n\n" + result.markdown
     return result.markdown
 

@@ -5,6 +5,7 @@ What a writer puts in a page (``docs/<section>/<slug>.<lang>.md``):
 ``{{ job-id.key }}`` or ``{{ job-id.key:.2e }}``
     a value computed by a ``values`` job, formatted with a Python format spec. The single
     spaces inside the braces are part of the syntax, so LaTeX such as ``e^{{x}}`` is left alone.
+    Inside math, ``{{ job-id.key:.2e|tex }}`` writes ``4.73e-04`` as ``4.73 \times 10^{-4}``.
 ``{{ output job-id }}``
     what an ``output`` job printed, as a code block titled "출력"/"Output".
 ``![alt text](figure:job-id)``
@@ -24,7 +25,8 @@ from .runner import BuildResult
 
 PLACEHOLDER = re.compile(r"\{\{ ([^{}\n]+?) \}\}")
 FIGURE = re.compile(r"!\[(?P<alt>[^\]\n]*)\]\(figure:(?P<id>[^)\s]*)\)")
-VALUE = re.compile(r"^(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<key>[A-Za-z_][A-Za-z0-9_.]*?)(?::(?P<fmt>[^\s]*))?$")
+VALUE = re.compile(r"^(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<key>[A-Za-z_][A-Za-z0-9_.]*?)"
+                   r"(?::(?P<fmt>[^\s|]*))?(?:\|(?P<filter>[a-z]+))?$")
 OUTPUT = re.compile(r"^output (?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)$")
 FIGURES_DIR = "assets/figures"
 
@@ -42,6 +44,15 @@ def figure_uri(job_id: str, variant: str, fmt: str) -> str:
 def page_lang(src_uri: str) -> str:
     m = re.search(r"\.(ko|en)\.md$", src_uri)
     return m.group(1) if m else "ko"
+
+
+def _tex_number(text: str) -> str:
+    """``4.73e-04`` -> ``4.73 \\times 10^{-4}``; a minus sign and no exponent pass through."""
+    m = re.fullmatch(r"([-+]?[\d.]+)[eE]([-+]?)0*(\d+)", text)
+    if not m:
+        return text
+    mantissa, sign, exponent = m.groups()
+    return f"{mantissa} \\times 10^{{{'-' if sign == '-' else ''}{exponent}}}"
 
 
 def _fence(text: str, info: str) -> str:
@@ -120,10 +131,16 @@ def render(markdown: str, *, src_uri: str, build: BuildResult) -> Rendered:
                     return m.group(0)
                 value = value[part]
             try:
-                return format(value, v.group("fmt") or "")
+                text = format(value, v.group("fmt") or "")
             except (ValueError, TypeError) as exc:
                 out.errors.append(f"{src_uri}: {m.group(0)}: cannot format {value!r}: {exc}")
                 return m.group(0)
+            if v.group("filter") is None:
+                return text
+            if v.group("filter") == "tex":
+                return _tex_number(text)
+            out.errors.append(f"{src_uri}: {m.group(0)}: unknown filter {v.group('filter')!r} (known: tex)")
+            return m.group(0)
         out.errors.append(f"{src_uri}: unknown placeholder {m.group(0)!r} "
                           "(expected {{ job-id.key }}, {{ job-id.key:fmt }} or {{ output job-id }})")
         return m.group(0)
