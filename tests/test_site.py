@@ -76,7 +76,7 @@ def test_gelu_page_shows_listings_outputs_values_and_figures(built_site):
     body = article(built_site.dir / "activations/gelu/index.html")
     text = body.get_text()
     titles = [t.get_text() for t in body.select(".highlight .filename")]
-    assert titles.count("출력") == 4 and "snippets/activations/gelu.py" in titles
+    assert titles.count("출력") == 5 and "snippets/activations/gelu.py" in titles
     assert "def gelu(x: torch.Tensor)" in text
     assert "ValueError: expected a floating-point tensor" in text  # the real exception message
     assert "{{" not in text and "figure:" not in text

@@ -4,6 +4,7 @@ Hendrycks & Gimpel (2016), "Gaussian Error Linear Units (GELUs)", arXiv:1606.084
 The article /activations/gelu/ shows the sections between the ``--8<--`` markers.
 """
 
+# --8<-- [start:exact]
 import math
 
 import torch
@@ -13,10 +14,9 @@ def _check_input(x) -> None:
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"expected a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
-        raise ValueError(f"expected a floating-point tensor (float32/float64), got dtype {x.dtype}")
+        raise ValueError(f"expected a floating-point tensor, got dtype {x.dtype}")
 
 
-# --8<-- [start:exact]
 def normal_cdf(x: torch.Tensor) -> torch.Tensor:
     """Φ(x), the standard normal cumulative distribution function."""
     return 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))

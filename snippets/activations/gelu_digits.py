@@ -6,14 +6,19 @@ same train/test split; the page reports the median and the spread over seeds.
 
 import statistics
 
-import torch
 from matplotlib.figure import Figure
+
+from snippets.build import figure, output, track, values
+
+# isort: split
+# --8<-- [start:imports]
+import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from snippets.build import figure, track, values
+# --8<-- [end:imports]
 
 SEEDS = (0, 1, 2, 3, 4)
 EPOCHS = 30
@@ -65,6 +70,17 @@ def train(model, train_data, test_data, *, epochs: int, seed: int, batch_size: i
             accuracies.append((model(X_test).argmax(1) == y_test).float().mean().item())
     return accuracies
 # --8<-- [end:train]
+
+
+@output("gelu-digits-one-run", page="activations/gelu")
+def one_run():
+    # --8<-- [start:one-run]
+    train_data, test_data = load_data()
+    torch.manual_seed(0)
+    model = make_mlp(nn.GELU)
+    accuracies = train(model, train_data, test_data, epochs=10, seed=0)
+    print("test accuracy by epoch:", " ".join(f"{a:.3f}" for a in accuracies))
+    # --8<-- [end:one-run]
 
 
 def run(activation_name: str, seed: int, epochs: int = EPOCHS) -> list[float]:

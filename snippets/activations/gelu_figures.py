@@ -48,6 +48,6 @@ def approximation_error(theme) -> Figure:
     ax.plot(x, (gelu_tanh(x) - exact).abs(), label="tanh")
     ax.plot(x, (gelu_sigmoid(x) - exact).abs(), label="sigmoid")
     ax.set_yscale("log")
-    ax.set(xlabel="$x$", ylabel="|approx − GELU|", ylim=(1e-9, 0.1))
-    ax.legend(loc="lower center")
+    ax.set(xlabel="$x$", ylabel="|approx − GELU|", ylim=(1e-9, 1))
+    ax.legend(loc="upper center", ncols=2)
     return fig

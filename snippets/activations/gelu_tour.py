@@ -11,6 +11,8 @@ from snippets.build import output, values
 @output("gelu-table", page="activations/gelu")
 def compare_with_pytorch():
     # --8<-- [start:table]
+    import torch.nn.functional as F
+
     x = torch.tensor([-3, -2, -1, -0.5, 0, 0.5, 1, 2, 3], dtype=torch.float64)
     columns = {
         "gelu": gelu(x),
@@ -46,7 +48,7 @@ def stochastic_view():
 def derivative_check():
     # --8<-- [start:autograd]
     x = torch.linspace(-4, 4, 801, dtype=torch.float64, requires_grad=True)
-    gelu(x).sum().backward()  # each output depends on its own input only: x.grad = GELU'(x)
+    gelu(x).sum().backward()  # elementwise, so x.grad = GELU'(x)
     formula = gelu_derivative(x.detach())
     print("max |autograd - formula| =", (x.grad - formula).abs().max().item())
     # --8<-- [end:autograd]
