@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +53,12 @@ def copy_site_project(dest: Path) -> Path:
     return dest
 
 
+def private_cache(built: BuiltSite, dest: Path) -> Path:
+    """A copy of the session build's (warm) cache, so a test's edits cannot leak into another's."""
+    shutil.copytree(built.cache, dest)
+    return dest
+
+
 def mkdocs_env(cache_dir: Path) -> dict:
     env = dict(os.environ, DOCS_CACHE_DIR=str(cache_dir), NO_MKDOCS_2_WARNING="1")
     env.pop("PYTHONPATH", None)
@@ -78,3 +89,59 @@ def built_site(tmp_path_factory) -> BuiltSite:
     warm = mkdocs_build(REPO, site, cache, "-X", "importtime")
     assert warm.returncode == 0, warm.stdout + warm.stderr
     return BuiltSite(site, cache, cold, warm)
+
+
+class Server:
+    def __init__(self, project: Path, cache: Path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{self.port}"],
+            cwd=project, env=mkdocs_env(cache), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def summaries(self) -> list[tuple[int, int, int]]:
+        return [tuple(map(int, m.groups()[:3])) for m in map(SUMMARY.search, self.lines) if m]
+
+    def wait_for_summary(self, count: int, timeout: float = 120) -> tuple[int, int, int]:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if len(self.summaries()) >= count:
+                return self.summaries()[count - 1]
+            assert self.proc.poll() is None, "".join(self.lines)
+            time.sleep(0.2)
+        raise AssertionError(f"no summary line #{count} within {timeout}s:\n" + "".join(self.lines))
+
+    def wait_for_build_done(self, count: int, timeout: float = 60):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if sum("Documentation built in" in line for line in self.lines) >= count:
+                return
+            time.sleep(0.2)
+        raise AssertionError("build did not finish:\n" + "".join(self.lines))
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def edit(path: Path, old: str, new: str):
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))

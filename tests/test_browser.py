@@ -11,6 +11,8 @@ import threading
 
 import pytest
 
+from .conftest import Server, copy_site_project, edit, private_cache
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,8 +62,8 @@ class Page:
         self.page.on("request", lambda r: r.url.startswith(("http:", "https:")) and not r.url.startswith(base)
                      and self.foreign.append(r.url))
 
-    def goto(self, path: str):
-        response = self.page.goto(self.base + path, wait_until="networkidle")
+    def goto(self, path: str, wait_until: str = "networkidle"):
+        response = self.page.goto(self.base + path, wait_until=wait_until)
         assert response.status == 200, path
         return self.page
 
@@ -156,3 +158,30 @@ def test_404_page_is_bilingual(page, site_url):
     pg = page.goto("/404.html")
     assert "페이지를 찾을 수 없습니다" in pg.content() and "Page not found" in pg.content()
     page.errors = [e for e in page.errors if "404" not in e]
+
+
+def test_serve_reloads_the_open_page_with_the_new_figure(browser, built_site, tmp_path):
+    """The writer's loop in a real browser: `mkdocs serve --livereload` on a copy of the site,
+    the GELU page open; saving a figure module re-runs its jobs and the page reloads itself."""
+    project = copy_site_project(tmp_path / "project")
+    server = Server(project, private_cache(built_site, tmp_path / "cache"))
+    try:
+        server.wait_for_build_done(1)
+        base = f"http://127.0.0.1:{server.port}"
+        p = Page(browser, base)
+        pg = p.goto("/activations/gelu/", wait_until="load")  # livereload long-polls: never idle
+        src = "/assets/figures/gelu-activations.light.svg"
+        before = p.context.request.get(base + src).body()
+        pg.evaluate("window.__not_reloaded = true")
+        edit(project / "snippets/activations/gelu_figures.py", 'linewidth=2.2 if name == "GELU"',
+             'linewidth=3.0 if name == "GELU"')
+        pg.wait_for_function("window.__not_reloaded === undefined", timeout=120_000)  # livereload fired
+        pg.wait_for_load_state("load")
+        assert server.summaries()[-1][0] == 3  # the three jobs in gelu_figures.py, nothing else
+        after = p.context.request.get(base + src).body()
+        assert after != before and after.startswith(b"<?xml")
+        assert len(visible_figure_srcs(pg)) == 4
+        assert p.errors == [] and p.foreign == []
+        p.close()
+    finally:
+        server.stop()

@@ -4,19 +4,12 @@ keeps serving with an error box, and saving a module re-runs exactly the jobs im
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from snippets.build.runner import make_plan
 
-from .conftest import SUMMARY, copy_site_project, mkdocs_build, mkdocs_env
+from .conftest import SUMMARY, Server, copy_site_project, edit, mkdocs_build, private_cache
 
 N = len(make_plan().jobs)  # the site's jobs, all cached by the session build
 
@@ -34,8 +27,8 @@ def broken():
 
 @pytest.fixture
 def site_copy(tmp_path, built_site):
-    """The real site in a scratch folder, sharing the warm cache of the session build."""
-    return copy_site_project(tmp_path / "project"), built_site.cache
+    """The real site in a scratch folder, with a copy of the session build's warm cache."""
+    return copy_site_project(tmp_path / "project"), private_cache(built_site, tmp_path / "cache")
 
 
 def test_failed_job_fails_the_build_naming_job_article_and_exception(site_copy, tmp_path):
@@ -60,67 +53,11 @@ def test_unknown_placeholder_fails_the_build(site_copy, tmp_path):
     assert "activations/gelu.en.md" in out and "has no value 'no_such_value'" in out
 
 
-class Server:
-    def __init__(self, project: Path, cache: Path):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{self.port}"],
-            cwd=project, env=mkdocs_env(cache), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    def summaries(self) -> list[tuple[int, int, int]]:
-        return [tuple(map(int, m.groups()[:3])) for m in map(SUMMARY.search, self.lines) if m]
-
-    def wait_for_summary(self, count: int, timeout: float = 120) -> tuple[int, int, int]:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if len(self.summaries()) >= count:
-                return self.summaries()[count - 1]
-            assert self.proc.poll() is None, "".join(self.lines)
-            time.sleep(0.2)
-        raise AssertionError(f"no summary line #{count} within {timeout}s:\n" + "".join(self.lines))
-
-    def wait_for_build_done(self, count: int, timeout: float = 60):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if sum("Documentation built in" in line for line in self.lines) >= count:
-                return
-            time.sleep(0.2)
-        raise AssertionError("build did not finish:\n" + "".join(self.lines))
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-def touch_edit(path: Path, old: str, new: str):
-    text = path.read_text()
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1))
-
-
 def test_serve_keeps_serving_shows_errors_and_reruns_only_what_changed(site_copy):
     project, cache = site_copy
     (project / "snippets/activations/broken.py").write_text(BROKEN_JOB)
     page_ko = project / "docs/activations/gelu.ko.md"
-    touch_edit(page_ko, "## 정의와 구현", "실패 확인용 값: {{ broken-job.x }}\n\n## 정의와 구현")
+    edit(page_ko, "## 정의와 구현", "실패 확인용 값: {{ broken-job.x }}\n\n## 정의와 구현")
     server = Server(project, cache)
     try:
         assert server.wait_for_summary(1) == (0, N, 1)
@@ -134,13 +71,13 @@ def test_serve_keeps_serving_shows_errors_and_reruns_only_what_changed(site_copy
         before = server.get("/assets/figures/gelu-activations.light.svg")[1]
 
         # Prose only: nothing runs (the failed job is remembered, not retried).
-        touch_edit(project / "docs/activations/gelu.en.md", "A small experiment", "A small, real experiment")
+        edit(project / "docs/activations/gelu.en.md", "A small experiment", "A small, real experiment")
         assert server.wait_for_summary(2) == (0, N, 1)
         server.wait_for_build_done(2)
         assert b"A small, real experiment" in server.get("/en/activations/gelu/")[1]
 
         # One module: exactly the jobs that import it run again (the three figure jobs).
-        touch_edit(project / "snippets/activations/gelu_figures.py", 'linewidth=2.2 if name == "GELU"',
+        edit(project / "snippets/activations/gelu_figures.py", 'linewidth=2.2 if name == "GELU"',
                    'linewidth=3.0 if name == "GELU"')
         assert server.wait_for_summary(3) == (3, N - 3, 1)
         ran = "".join(server.lines[-40:])

@@ -224,3 +224,17 @@ def test_warm_build_does_not_import_torch(built_site):
                 if line.startswith("import time:")}
     assert "mkdocs.commands.build" in imported  # -X importtime did record the imports
     assert "torch" not in imported and "matplotlib" not in imported
+
+
+def prose_numbers(path: Path) -> list[str]:
+    body = BeautifulSoup(str(article(path)), "html.parser")
+    for node in body.select("pre, code, .highlight"):
+        node.decompose()
+    text = re.sub(r"\bzero\b", "0", body.get_text(), flags=re.I)  # Korean writes 0 where English says zero
+    return sorted(re.findall(r"\d+(?:\.\d+)?", text))
+
+
+@pytest.mark.parametrize("slug", PAGES)
+def test_language_pair_states_the_same_numbers(built_site, slug):
+    """Every number in the prose and math of one language appears in the other, as often."""
+    assert prose_numbers(page_html(built_site.dir, slug, "ko")) == prose_numbers(page_html(built_site.dir, slug, "en"))

@@ -71,6 +71,7 @@ def approximation_errors():
         err = (approx(x) - exact).abs()
         i = int(err.argmax())
         out[name] = {"max_err": err[i].item(), "at": abs(x[i].item())}
+    out["error_ratio"] = out["sigmoid"]["max_err"] / out["tanh"]["max_err"]
     i = int(exact.argmin())
     out["minimum"] = {"value": exact[i].item(), "at": x[i].item()}
     d = gelu_derivative(x)
