@@ -28,7 +28,10 @@ RUNNER_FILES = {
     "figure": ("worker.py", "theme.py"),
     "output": ("worker.py",),
     "values": ("worker.py",),
+    "notebook": ("worker.py", "notebooks.py"),
 }
+# What executes and renders a notebook, whatever the cells import.
+NOTEBOOK_LIBRARIES = ("nbclient", "nbformat", "ipykernel", "mkdocs_jupyter")
 MANIFEST = "manifest.json"
 
 
@@ -42,11 +45,23 @@ def artifact_names(kind: str, fmt: str = "svg") -> list[str]:
         return [f"light.{fmt}", f"dark.{fmt}"]
     if kind == "output":
         return ["output.txt"]
+    if kind == "notebook":
+        return ["notebook.ipynb", "notebook.html", "notebook.css"]
     return ["values.json"]
 
 
 def key_inputs(spec: JobSpec, graph: ProjectGraph, need_keys: dict[str, str]) -> dict:
-    modules = graph.closure(spec.module)
+    if spec.kind == "notebook":
+        modules, tops = set(), set(NOTEBOOK_LIBRARIES)
+        for cell in spec.params["cells"]:
+            cell_modules, cell_tops = graph.imported_by_source(cell)
+            modules.update(cell_modules)
+            tops.update(cell_tops)
+        modules = sorted(modules)
+        tops |= graph.external_imports(modules)
+    else:
+        modules = graph.closure(spec.module)
+        tops = graph.external_imports(modules)
     data = {}
     for name in spec.data:
         path = graph.package_dir / "data" / name
@@ -62,7 +77,7 @@ def key_inputs(spec: JobSpec, graph: ProjectGraph, need_keys: dict[str, str]) ->
         "modules": {name: graph.modules[name].digest for name in modules},
         "data": data,
         "needs": need_keys,
-        "libraries": library_versions(graph.external_imports(modules)),
+        "libraries": library_versions(tops),
         "runner": {name: sha256_file(here / name) for name in RUNNER_FILES[spec.kind]},
         "python": f"{sys.version_info.major}.{sys.version_info.minor} {platform.machine()}",
     }

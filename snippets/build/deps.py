@@ -79,8 +79,20 @@ class ProjectGraph:
 
     def closure(self, module: str) -> list[str]:
         """``module`` and every project module it imports, directly or not, with their parents."""
+        return self.closure_of([module])
+
+    def imported_by_source(self, source: str) -> tuple[list[str], set[str]]:
+        """For code that is not a module (a notebook cell): the project modules it needs
+        (with what they import) and the top-level names of the other libraries it imports."""
+        imports = _imports(ast.parse(source), "__main__", False)
+        project = sorted({m for m in map(self._resolve, imports) if m is not None})
+        tops = {name.split(".")[0] for name in imports}
+        tops = {t for t in tops if t and t != self.package_dir.name and t not in sys.stdlib_module_names}
+        return self.closure_of(project), tops
+
+    def closure_of(self, modules) -> list[str]:
         seen: set[str] = set()
-        todo = [module]
+        todo = list(modules)
         while todo:
             name = todo.pop()
             if name in seen:

@@ -34,11 +34,93 @@ LABELS = {
     "ko": {"output": "출력", "failed": "빌드 작업 실패", "failed_inline": "계산 실패"},
     "en": {"output": "Output", "failed": "Build job failed", "failed_inline": "computation failed"},
 }
+NOTEBOOK_HTML = "<!-- notebook-html -->"  # replaced by the rendered notebook after Markdown
+NOTEBOOK_TEXT = {
+    "ko": {
+        "box": '!!! example "노트북"\n\n    이 글의 코드 목록을 순서대로 실행한 '
+               "[노트북]({name}/notebook.md)이 있습니다. [`{name}.ipynb` 내려받기]({name}/notebook/{name}.ipynb)",
+        "title": "{title}: 노트북",
+        "description": "{title} 글의 코드 목록을 글에 나온 순서대로 빌드할 때 실행한 노트북입니다.",
+        "intro": "[{title}](../{name}.md) 글의 코드 목록을 같은 순서로 담아 사이트를 빌드할 때 실행한 노트북입니다. "
+                 "[`{name}.ipynb` 내려받기](notebook/{name}.ipynb)",
+    },
+    "en": {
+        "box": '!!! example "Notebook"\n\n    The listings of this article, run in order, are also a '
+               "[notebook]({name}/notebook.md). [Download `{name}.ipynb`]({name}/notebook/{name}.ipynb)",
+        "title": "{title}: notebook",
+        "description": "The listings of the {title} article, in order, as a notebook run when the site was built.",
+        "intro": "The listings of the article [{title}](../{name}.md), in the order it shows them, run when the "
+                 "site was built. [Download `{name}.ipynb`](notebook/{name}.ipynb)",
+    },
+}
+
+
+REPORT_TEXT = {
+    "ko": {
+        "title": "빌드 보고서",
+        "description": "마지막 빌드에서 각 빌드 작업이 실행되었는지, 캐시에서 왔는지, 얼마나 걸렸는지 보여 줍니다.",
+        "intro": "마지막 빌드의 모든 빌드 작업입니다. 캐시에서 온 작업의 시간은 그 결과를 만들 때 걸린 시간입니다.",
+        "head": "| 작업 | 글 | 종류 | 상태 | 시간(초) | 캐시 키 |",
+        "status": {"run": "실행", "cached": "캐시", "failed": "실패"},
+    },
+    "en": {
+        "title": "Build report",
+        "description": "Whether each build job of the last build ran or came from the cache, and what it cost.",
+        "intro": "Every build job of the last build. For a cached job, the time is what making its result took.",
+        "head": "| Job | Article | Kind | State | Seconds | Cache key |",
+        "status": {"run": "run", "cached": "cached", "failed": "failed"},
+    },
+}
+
+
+def build_report(lang: str, build: BuildResult, articles: dict[str, str]) -> str:
+    """The build report page: one row per job. ``articles``: page -> title, for the links."""
+    t = REPORT_TEXT[lang]
+    rows = []
+    for r in sorted(build.results.values(), key=lambda r: (r.spec.page, r.spec.id)):
+        title = articles.get(r.spec.page, r.spec.page)
+        link = f"[{title}]({r.spec.page}.md)" if r.spec.page in articles else f"`{r.spec.page}`"
+        rows.append(f"| `{r.spec.id}` | {link} | {r.spec.kind} | {t['status'][r.status]} | "
+                    f"{r.seconds:.1f} | `{r.key[:12]}` |")
+    total = sum(r.seconds for r in build.results.values() if r.status == "run")
+    return (f'---\ntitle: "{t["title"]}"\ndescription: "{t["description"]}"\n---\n\n# {t["title"]}\n\n'
+            f"{t['intro']}\n\n`{build.summary()}` · Σ run {total:.1f}s\n\n"
+            f"{t['head']}\n|---|---|---|---|--:|---|\n" + "\n".join(rows) + "\n")
+
+
+def page_title(markdown: str) -> str:
+    m = re.search(r"^# (.+)$", markdown, flags=re.M)
+    return m.group(1).strip() if m else ""
+
+
+def notebook_box(lang: str, name: str) -> str:
+    """The admonition an article shows under its title, linking its notebook page and file."""
+    return NOTEBOOK_TEXT[lang]["box"].format(name=name)
+
+
+def notebook_page(lang: str, title: str, name: str) -> str:
+    """The Markdown of a notebook page; the rendered notebook replaces NOTEBOOK_HTML."""
+    t = NOTEBOOK_TEXT[lang]
+    heading = t["title"].format(title=title)
+    description = t["description"].format(title=title).replace('"', "'")
+    return (f'---\ntitle: "{heading}"\ndescription: "{description}"\n---\n\n# {heading}\n\n'
+            f'{t["intro"].format(title=title, name=name)}\n\n{NOTEBOOK_HTML}\n')
+
+
+def after_title(markdown: str, block: str) -> str:
+    """Insert ``block`` after the page's first heading (or at the top)."""
+    return _after_front_heading(markdown, block)
 
 
 def figure_uri(job_id: str, variant: str, fmt: str) -> str:
     """Where a figure file sits in the site, relative to ``docs/``."""
     return f"{FIGURES_DIR}/{job_id}.{variant}.{fmt}"
+
+
+def article_of(src_uri: str) -> str | None:
+    """``activations/gelu.ko.md`` -> ``activations/gelu``; None for other files."""
+    m = re.fullmatch(r"(.+)\.(ko|en)\.md", src_uri)
+    return m.group(1) if m else None
 
 
 def page_lang(src_uri: str) -> str:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import notebooks
 from .cache import PACKAGE_DIR, Cache, artifact_names, compute_key, key_inputs
 from .deps import ProjectGraph
 from .jobs import JobSpec, discover, topological
@@ -67,6 +68,10 @@ class BuildResult:
     def output(self, job_id: str) -> str:
         return self.results[job_id].artifact("output.txt").read_text(encoding="utf-8")
 
+    def notebook(self, page: str) -> JobResult | None:
+        """The result of the notebook job of ``page``, if it has one."""
+        return self.results.get(notebooks.job_id(page))
+
     def figure_files(self, job_id: str) -> dict[str, Path]:
         r = self.results[job_id]
         return {name.split(".")[0]: r.artifact(name) for name in artifact_names("figure", r.spec.format)}
@@ -79,8 +84,20 @@ class Plan:
     inputs: dict[str, dict]
 
 
+def notebook_jobs(package_dir: Path) -> dict[str, JobSpec]:
+    """One job per article with listings: execute and render its companion notebook."""
+    docs = package_dir.parent / "docs"
+    if not docs.is_dir():
+        return {}
+    return {notebooks.job_id(page): JobSpec(id=notebooks.job_id(page), kind="notebook", module="", function="",
+                                            path=nb.source, line=1, page=page,
+                                            params={"cells": list(nb.cells), "raises": list(nb.raises)})
+            for page, nb in notebooks.discover(docs, package_dir.parent).items()}
+
+
 def make_plan(package_dir: Path = PACKAGE_DIR) -> Plan:
     jobs = discover(package_dir)
+    jobs.update(notebook_jobs(package_dir))
     graph = ProjectGraph(package_dir)
     keys: dict[str, str] = {}
     inputs: dict[str, dict] = {}

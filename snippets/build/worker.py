@@ -59,6 +59,18 @@ def run_one(item: dict, cache: Cache, events) -> None:
     job_id, kind, key = item["id"], item["kind"], item["key"]
     start = time.perf_counter()
     progress.start(job_id)
+    tmp = cache.staging(job_id, key)
+    if kind == "notebook":
+        from . import notebooks
+
+        executed = notebooks.execute(item["params"]["cells"], cwd=Path.cwd(), raises=item["params"]["raises"])
+        path = tmp / "notebook.ipynb"
+        path.write_text(json.dumps(executed, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        html, css = notebooks.render_html(path)
+        (tmp / "notebook.html").write_text(html, encoding="utf-8")
+        (tmp / "notebook.css").write_text(css, encoding="utf-8")
+        _commit(cache, tmp, item, start, events)
+        return
     module = importlib.import_module(item["module"])
     fn = getattr(module, item["function"])
     seed_everything()
@@ -66,7 +78,6 @@ def run_one(item: dict, cache: Cache, events) -> None:
     for need_id, need_key in item["needs"].items():
         path = cache.entry(need_id, need_key) / "values.json"
         needs[need_id.replace("-", "_")] = json.loads(path.read_text(encoding="utf-8"))
-    tmp = cache.staging(job_id, key)
     if kind == "figure":
         from .theme import THEMES, render
 
@@ -101,9 +112,14 @@ def run_one(item: dict, cache: Cache, events) -> None:
             raise TypeError(f"values job {job_id!r} must return a dict, got {type(result).__name__}")
         text = json.dumps(result, indent=2, sort_keys=True, default=_plain, allow_nan=False)
         (tmp / "values.json").write_text(text + "\n", encoding="utf-8")
+    _commit(cache, tmp, item, start, events)
+
+
+def _commit(cache: Cache, tmp: Path, item: dict, start: float, events) -> None:
+    job_id, kind, key = item["id"], item["kind"], item["key"]
     seconds = time.perf_counter() - start
     missing = [n for n in artifact_names(kind, item["params"].get("format", "svg")) if not (tmp / n).is_file()]
-    if missing:  # pragma: no cover - guarded by the branches above
+    if missing:  # pragma: no cover - guarded by the branches of run_one
         raise RuntimeError(f"job {job_id!r} did not write {missing}")
     cache.commit(tmp, job_id, key, {"job": job_id, "key": key, "kind": kind, "page": item["page"],
                                     "seconds": round(seconds, 3), "inputs": item["inputs"]})

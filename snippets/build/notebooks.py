@@ -1,0 +1,189 @@
+"""Companion notebooks: the listings an article shows, in the order it shows them, executed at
+build time through the job cache.
+
+Each fenced ``python`` block of a page that consists only of ``--8<--`` include lines is one
+listing; expanded with the same pymdownx.snippets settings as the site, it becomes one code
+cell. The Korean and English pages must show the same listings (the site tests check it; here
+it is an error). One ``notebook-<section>-<slug>`` job per article executes the cells with
+nbclient and renders them with mkdocs-jupyter's converter; both happen in the worker, so a
+MkDocs process imports neither nbconvert nor torch. The job's key covers the cells' text, the
+project modules and libraries they import, and the runner code, but no prose: editing an
+article's text re-runs nothing.
+
+Each language then gets a copy of the executed notebook with a title cell in its language
+(:func:`localized`), served for download next to the rendered page.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# Must equal the pymdownx.snippets entry of mkdocs.yml; the MkDocs hook checks it.
+SNIPPETS_CONFIG = {"base_path": ["."], "check_paths": True, "dedent_subsections": True}
+FENCE = re.compile(r"^(?P<fence>`{3,})python[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
+INCLUDE = re.compile(r'^--8<-- "[^"\n]+"$')
+LANGS = ("ko", "en")
+STYLESHEET = "assets/stylesheets/notebook.css"  # mkdocs-jupyter's styles, shared by every notebook page
+DEFAULT_LANG = "ko"
+
+HEADER = {
+    "ko": "# {title}: 노트북\n\n[{title}]({url}) 글에 나온 코드 목록을 같은 순서로 담았습니다. "
+          "사이트를 빌드할 때 실행한 결과가 함께 저장되어 있습니다.",
+    "en": "# {title}: notebook\n\nThe listings of the article [{title}]({url}), in the order it shows them, "
+          "with the outputs of the run made when the site was built.",
+}
+
+
+class NotebookError(ValueError):
+    """A page whose listings cannot become a notebook."""
+
+
+def listings(markdown: str) -> list[list[str]]:
+    """The include lines of every listing (fenced python block made of includes only)."""
+    found = []
+    for m in FENCE.finditer(markdown):
+        lines = [line.strip() for line in m.group("body").splitlines() if line.strip()]
+        if lines and all(INCLUDE.match(line) for line in lines):
+            found.append(lines)
+    return found
+
+
+def expand(include_lines: list[str], root: Path) -> str:
+    """The code a listing shows, expanded exactly as the site's pymdownx.snippets does."""
+    import markdown  # the site's own Markdown stack; light, and loaded by MkDocs anyway
+
+    config = dict(SNIPPETS_CONFIG, base_path=[str(root / p) for p in SNIPPETS_CONFIG["base_path"]])
+    md = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": config})
+    spaced = []
+    for line in include_lines:  # a blank line between sections, as in the page
+        spaced += [line, ""]
+    return "\n".join(md.preprocessors["snippet"].run(spaced[:-1])).strip("\n")
+
+
+def job_id(page: str) -> str:
+    return "notebook-" + page.replace("/", "-")
+
+
+@dataclass(frozen=True)
+class ArticleNotebook:
+    page: str  # "activations/gelu"
+    cells: tuple[str, ...]
+    source: Path  # the default-language page the cells were read from
+    raises: tuple[int, ...] = ()  # cells that show an exception on purpose
+
+
+def _declares_raises(include_lines: list[str], root: Path) -> bool:
+    """Whether a listing is the body of an ``@output(..., raises=...)`` job, whose exception
+    is part of what the page shows (so the notebook cell may raise it too)."""
+    import ast
+
+    from .jobs import jobs_in_source
+
+    for line in include_lines:
+        path_section = line.removeprefix('--8<-- "').removesuffix('"')
+        if ":" not in path_section:
+            continue
+        rel, section = path_section.rsplit(":", 1)
+        path = root / rel
+        source = path.read_text(encoding="utf-8")
+        marker = next((i for i, text in enumerate(source.splitlines(), 1)
+                       if text.strip() == f"# --8<-- [start:{section}]"), None)
+        if marker is None:
+            continue
+        raising = {spec.function for spec in jobs_in_source(source, path, "m")
+                   if spec.kind == "output" and spec.params.get("raises")}
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef) and node.lineno <= marker <= node.end_lineno:
+                return node.name in raising
+    return False
+
+
+def discover(docs_dir: Path, root: Path) -> dict[str, ArticleNotebook]:
+    """Every article with listings, by page. Pages are ``<page>.<lang>.md`` under ``docs_dir``."""
+    found = {}
+    for source in sorted(docs_dir.rglob(f"*.{DEFAULT_LANG}.md")):
+        page = source.relative_to(docs_dir).as_posix().removesuffix(f".{DEFAULT_LANG}.md")
+        shown = listings(source.read_text(encoding="utf-8"))
+        if not shown:
+            continue
+        for lang in LANGS:
+            other = docs_dir / f"{page}.{lang}.md"
+            if other.is_file() and listings(other.read_text(encoding="utf-8")) != shown:
+                raise NotebookError(f"{other} shows other listings than {source}: "
+                                    "both languages must show the same code, in the same order")
+        raises = tuple(i for i, lines in enumerate(shown) if _declares_raises(lines, root))
+        found[page] = ArticleNotebook(page, tuple(expand(lines, root) for lines in shown), source, raises)
+    return found
+
+
+# --- worker side (imports nbformat, nbclient, mkdocs-jupyter) ----------------------------------
+
+
+def execute(cells, cwd: Path, raises=()) -> dict:
+    """A notebook of ``cells``, executed in a fresh kernel; returns its JSON. The cells listed in
+    ``raises`` carry nbclient's ``raises-exception`` tag: their exception is shown, not fatal."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code, id=f"cell-{i}") for i, code in enumerate(cells)]
+    for i in raises:
+        nb.cells[i].metadata["tags"] = ["raises-exception"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    from nbclient.exceptions import CellExecutionError
+
+    client = NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(cwd)}})
+    try:
+        client.execute()
+    except CellExecutionError as exc:  # say which cell, without the terminal colours
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+        raise NotebookError(f"a notebook cell raised {exc.ename}: {exc.evalue}\n{text}") from None
+    nbformat.validate(nb)
+    return json.loads(nbformat.writes(nb))
+
+
+_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
+_MERMAID = re.compile(r"<script type=\"module\">\s*document\.addEventListener\(\"DOMContentLoaded\".*?</script>", re.S)
+
+
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+
+
+def render_html(notebook_path: Path) -> tuple[str, str]:
+    """The notebook as HTML by mkdocs-jupyter's converter (its template and styles), and the
+    styles apart: ``(html, css)``.
+
+    nbconvert's MathJax loader and its mermaid loader are taken out: the site typesets math
+    with its own KaTeX, which covers notebook cells too, there are no diagrams, and both name a
+    CDN (the site loads nothing from a third-party origin). The styles (about 600 kB, the same
+    for every notebook) go to one shared stylesheet instead of every page, and out of the text
+    that search indexes.
+    """
+    from mkdocs_jupyter import convert
+
+    html = convert.nb2html(str(notebook_path), execute=False, theme="light", custom_mathjax_url="")
+    html = _MERMAID.sub("", _MATHJAX.sub("", html))
+    css = "\n".join(m.strip() for m in _STYLE.findall(html))
+    return _STYLE.sub("", html).strip() + "\n", css + "\n"
+
+
+# --- per language (MkDocs side, plain JSON) --------------------------------------------------
+
+
+def localized(executed: dict, lang: str, title: str, article_url: str) -> dict:
+    """The executed notebook with a title cell in ``lang`` that links back to the article."""
+    nb = copy.deepcopy(executed)
+    header = {"cell_type": "markdown", "id": "title", "metadata": {},
+              "source": HEADER[lang].format(title=title, url=article_url)}
+    nb["cells"] = [header] + nb["cells"]
+    return nb
+
+
+def code_cells(nb: dict) -> list[str]:
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in nb["cells"] if c["cell_type"] == "code"]
