@@ -185,3 +185,13 @@ def test_serve_reloads_the_open_page_with_the_new_figure(browser, built_site, tm
         p.close()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("path", ["/activations/gelu/notebook/", "/en/activations/gelu/notebook/",
+                                  "/build-report/", "/en/build-report/"])
+def test_generated_pages_load_cleanly(page, path):
+    pg = page.goto(path)
+    assert pg.locator("article h1").count() == 1
+    if "notebook" in path:
+        assert pg.locator(".jp-OutputArea-output").count() > 5
+        pg.locator("article a[href$='gelu.ipynb']").first.wait_for()

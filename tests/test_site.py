@@ -182,6 +182,10 @@ def test_every_page_has_its_own_meta_description(built_site):
             meta = soup(page_html(built_site.dir, slug, lang)).find("meta", attrs={"name": "description"})
             assert meta and meta["content"].strip(), (slug, lang)
             seen[(slug, lang)] = meta["content"]
+    for generated in ("activations/gelu/notebook", "build-report"):
+        for lang in ("ko", "en"):
+            meta = soup(page_html(built_site.dir, generated, lang)).find("meta", attrs={"name": "description"})
+            seen[(generated, lang)] = meta["content"]
     assert len(set(seen.values())) == len(seen)
 
 

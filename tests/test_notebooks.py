@@ -1,0 +1,116 @@
+"""Companion notebooks: built from the listings a page shows, executed, rendered, downloadable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from nbclient import NotebookClient
+
+from snippets.build import notebooks
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def test_listings_are_fences_made_of_includes_only():
+    md = ('text\n```python title="a.py"\n--8<-- "a.py:one"\n\n--8<-- "a.py:two"\n```\n'
+          "```python\nprint('typed, not included')\n```\n"
+          '````text\n--8<-- "a.py:three"\n````\n'
+          '````python\n--8<-- "b.py:four"\n````\n')
+    assert notebooks.listings(md) == [['--8<-- "a.py:one"', '--8<-- "a.py:two"'], ['--8<-- "b.py:four"']]
+
+
+def test_languages_must_show_the_same_listings(tmp_path):
+    (tmp_path / "docs/s").mkdir(parents=True)
+    (tmp_path / "m.py").write_text("# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n# --8<-- [start:b]\ny = 2\n"
+                                   "# --8<-- [end:b]\n")
+    (tmp_path / "docs/s/p.ko.md").write_text('# P\n```python\n--8<-- "m.py:a"\n```\n')
+    (tmp_path / "docs/s/p.en.md").write_text('# P\n```python\n--8<-- "m.py:a"\n```\n')
+    (found,) = notebooks.discover(tmp_path / "docs", tmp_path).values()
+    assert found.page == "s/p" and found.cells == ("x = 1",)
+    (tmp_path / "docs/s/p.en.md").write_text('# P\n```python\n--8<-- "m.py:b"\n```\n')
+    with pytest.raises(notebooks.NotebookError, match="shows other listings"):
+        notebooks.discover(tmp_path / "docs", tmp_path)
+
+
+def article_listings(html: Path) -> list[str]:
+    """The code of every listing on an article page (blocks titled with a snippets path)."""
+    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    codes = []
+    for block in soup.select("article div.highlight"):
+        title = block.select_one(".filename")
+        if title and title.get_text().startswith("snippets/"):
+            codes.append(block.select_one("pre").get_text().strip("\n"))
+    return codes
+
+
+@pytest.mark.parametrize("lang, prefix", [("ko", ""), ("en", "en/")])
+def test_notebook_page_is_rendered_html_with_outputs(built_site, lang, prefix):
+    page = built_site.dir / prefix / "activations/gelu/notebook/index.html"
+    text = page.read_text(encoding="utf-8")
+    assert not text.lstrip().startswith("{")
+    soup = BeautifulSoup(text, "html.parser")
+    assert soup.html["lang"] == lang
+    wrapper = soup.select_one("article .jupyter-wrapper")
+    assert wrapper is not None, "no rendered notebook on the page"
+    shown = article_listings(built_site.dir / prefix / "activations/gelu/index.html")
+    assert len(wrapper.select(".jp-CodeCell[id^=cell-id]")) == len(shown)
+    outputs = " ".join(o.get_text() for o in wrapper.select(".jp-OutputArea-output"))
+    assert "mean of x·m" in outputs and "ValueError: expected a floating-point tensor" in outputs
+    assert "test accuracy by epoch" in outputs
+    assert soup.select_one('link[rel="stylesheet"][href$="assets/stylesheets/notebook.css"]')
+    assert "cdnjs" not in text and "mathjax" not in text.lower()
+
+
+@pytest.mark.parametrize("lang, prefix", [("ko", ""), ("en", "en/")])
+def test_download_is_valid_and_holds_exactly_the_listings(built_site, lang, prefix):
+    path = built_site.dir / prefix / "activations/gelu/notebook/gelu.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.cells[0].cell_type == "markdown" and ("노트북" in nb.cells[0].source) == (lang == "ko")
+    shown = article_listings(built_site.dir / prefix / "activations/gelu/index.html")
+    assert notebooks.code_cells(json.loads(path.read_text(encoding="utf-8"))) == shown
+    assert all(c.outputs for c in nb.cells if c.cell_type == "code" and "print(" in c.source)
+
+
+def test_article_links_to_its_notebook(built_site):
+    for prefix in ("", "en/"):
+        soup = BeautifulSoup((built_site.dir / prefix / "activations/gelu/index.html").read_text(), "html.parser")
+        hrefs = [a["href"] for a in soup.select("article .admonition.example a")]
+        assert hrefs == ["notebook/", "notebook/gelu.ipynb"]  # relative to /activations/gelu/
+
+
+def test_notebook_language_switcher_points_to_the_other_notebook(built_site):
+    ko = BeautifulSoup((built_site.dir / "activations/gelu/notebook/index.html").read_text(), "html.parser")
+    link = ko.select_one(".md-select__link[hreflang='en']")["href"]
+    target = (built_site.dir / "activations/gelu/notebook" / link / "index.html").resolve()
+    assert target == (built_site.dir / "en/activations/gelu/notebook/index.html").resolve()
+
+
+def test_downloaded_notebook_executes_again_cleanly(built_site, tmp_path):
+    nb = nbformat.read(built_site.dir / "en/activations/gelu/notebook/gelu.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    texts = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "max |autograd - formula|" in texts
+
+
+def test_build_report_lists_every_job(built_site):
+    from snippets.build.runner import make_plan
+
+    jobs = make_plan().jobs
+    for prefix, state in (("", "캐시"), ("en/", "cached")):
+        soup = BeautifulSoup((built_site.dir / prefix / "build-report/index.html").read_text(), "html.parser")
+        rows = [[td.get_text().strip() for td in tr.find_all("td")] for tr in soup.select("article table tr")[1:]]
+        assert sorted(r[0] for r in rows) == sorted(jobs)
+        assert {r[3] for r in rows} == {state}  # the warm build found everything cached
+        assert all(len(r[5]) == 12 for r in rows) and all(float(r[4]) >= 0 for r in rows)
+        assert "figures: 0 run" in soup.select_one("article").get_text()
+    assert REPO.joinpath("mkdocs.yml").read_text().count("build-report.md") == 1
