@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test lint jobs clean
+.PHONY: serve build test lint bench jobs clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check snippets tests
+
+## bench: cold, warm, prose-edit and module-edit builds of a scratch copy: seconds, ratios, peak memory
+bench: $(STAMP)
+	$(BIN)/python -m snippets.build.bench
 
 ## jobs: list the build jobs and whether each is cached
 jobs: $(STAMP)
