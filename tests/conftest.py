@@ -43,14 +43,9 @@ def project(tmp_path):
 
 def copy_site_project(dest: Path) -> Path:
     """The repository's site (config, docs, snippets, overrides) copied to ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("mkdocs.yml", "docs", "snippets", "overrides"):
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, dest / name)
-    return dest
+    from snippets.build.bench import copy_project
+
+    return copy_project(dest)
 
 
 def private_cache(built: BuiltSite, dest: Path) -> Path:

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import posixpath
 import sys
@@ -32,7 +31,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
 
-from snippets.build import notebooks, pages, runner  # noqa: E402
+from snippets.build import generated, notebooks, pages, runner  # noqa: E402
 from snippets.build.cache import cache_root  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.model_notes")
@@ -57,77 +56,23 @@ def on_pre_build(config):
 
 def _language(config) -> str:
     i18n = config.plugins.get("i18n")
-    return getattr(i18n, "current_language", None) or notebooks.DEFAULT_LANG
-
-
-def _prefix(lang: str) -> str:
-    return "" if lang == notebooks.DEFAULT_LANG else f"{lang}/"
-
-
-def _write(path: Path, text: str) -> None:
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    return getattr(i18n, "current_language", None) or generated.DEFAULT_LANG
 
 
 @event_priority(-150)  # after i18n's on_files (-100)
 def on_files(files, config):
-    build = session["build"]
     lang = _language(config)
-    out = cache_root() / "site" / lang
-    session["notebook_pages"] = {}
-    for r in build.results.values():
-        if r.status == "failed":
-            continue
-        if r.spec.kind == "figure":
-            for variant, path in build.figure_files(r.spec.id).items():
-                uri = pages.figure_uri(r.spec.id, variant, r.spec.format)
-                files.append(File.generated(config, uri, abs_src_path=str(path)))
-        elif r.spec.kind == "notebook":
-            for file in _notebook_files(r, lang, out, config):
-                files.append(file)
-    files.append(_report_file(build, lang, out, config))
+    for g in generated.site_files(session["build"], lang, Path(config.docs_dir), cache_root() / "site",
+                                  config.site_url or "/"):
+        file = File(g.src_uri, None, config.site_dir, config.use_directory_urls, dest_uri=g.dest_uri,
+                    inclusion=InclusionLevel.INCLUDED if g.in_nav else InclusionLevel.NOT_IN_NAV)
+        file.abs_src_path = str(g.abs_src_path)
+        if g.lang:  # what mkdocs-static-i18n's language switcher reads from a page's file
+            file.locale = file.locale_alternate_of = file.localization = g.lang
+            file.norm_src_uri = file.src_uri
+            file.alternates = {other: SimpleNamespace(url=url) for other, url in g.alternates.items()}
+        files.append(file)
     return files
-
-
-def _localized_file(src_uri: str, out: Path, lang: str, config, **kw) -> File:
-    """A generated page in language ``lang``, with what the i18n language switcher reads."""
-    file = File(src_uri, str(out), config.site_dir, config.use_directory_urls, **kw)
-    url = file.url
-    file = File(src_uri, str(out), config.site_dir, config.use_directory_urls, dest_uri=_prefix(lang) + file.dest_uri,
-                **{k: v for k, v in kw.items() if k != "dest_uri"})
-    file.locale = file.locale_alternate_of = file.localization = lang
-    file.norm_src_uri = file.src_uri
-    file.alternates = {other: SimpleNamespace(url=_prefix(other) + url) for other in notebooks.LANGS}
-    return file
-
-
-def _report_file(build, lang: str, out: Path, config) -> File:
-    docs = Path(config.docs_dir)
-    articles = {}
-    for page in {r.spec.page for r in build.results.values()}:
-        source = docs / f"{page}.{lang}.md"
-        if source.is_file():
-            articles[page] = pages.page_title(source.read_text(encoding="utf-8"))
-    _write(out / "build-report.md", pages.build_report(lang, build, articles))
-    return _localized_file("build-report.md", out, lang, config)
-
-
-def _notebook_files(r, lang: str, out: Path, config) -> list[File]:
-    page, name, prefix = r.spec.page, r.spec.page.rsplit("/", 1)[-1], _prefix(lang)
-    title = pages.page_title((Path(config.docs_dir) / f"{page}.{lang}.md").read_text(encoding="utf-8"))
-    executed = json.loads(r.artifact("notebook.ipynb").read_text(encoding="utf-8"))
-    article_url = f"{config.site_url or '/'}{prefix}{page}/"
-    nb = notebooks.localized(executed, lang, title, article_url)
-    _write(out / page / "notebook" / f"{name}.ipynb", json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
-    _write(out / page / "notebook.md", pages.notebook_page(lang, title, name))
-    download = File(f"{page}/notebook/{name}.ipynb", str(out), config.site_dir, config.use_directory_urls,
-                    dest_uri=f"{prefix}{page}/notebook/{name}.ipynb")
-    css = File(notebooks.STYLESHEET, str(r.folder), config.site_dir, config.use_directory_urls)
-    css.abs_src_path = str(r.artifact("notebook.css"))
-    view = _localized_file(f"{page}/notebook.md", out, lang, config, inclusion=InclusionLevel.NOT_IN_NAV)
-    session["notebook_pages"][view.src_uri] = r
-    return [download, css, view]
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -148,7 +93,8 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    r = session.get("notebook_pages", {}).get(page.file.src_uri)
+    src = page.file.src_uri
+    r = session["build"].notebook(src.removesuffix("/notebook.md")) if src.endswith("/notebook.md") else None
     if r is None:
         return html
     css = posixpath.relpath(notebooks.STYLESHEET, page.url or ".")
