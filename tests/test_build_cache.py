@@ -207,3 +207,17 @@ def test_cli_list_and_run(tmp_path):
     assert forced.stdout.startswith("figures: 1 run, 0 cached")
     bad = run_cli([sys.executable, "-m", "snippets.build", "run", "nope"])
     assert bad.returncode == 2 and "no such job: nope" in bad.stderr
+
+
+def test_real_figures_and_notebook_are_byte_identical_when_rerun(tmp_path):
+    """Contract 4 on the site's own jobs: same inputs, same bytes (fixed seeds, no stamps)."""
+    cache = Cache(tmp_path / "cache")
+    wanted = ["gelu-approx-error", "gelu-bernoulli", "notebook-activations-gelu"]
+    first = runner.ensure(only=wanted, cache=cache, log=lambda m: None)
+    assert not first.failures, runner.failure_message(first)
+    names = {"gelu-approx-error": ["light.svg", "dark.svg"], "gelu-bernoulli": ["output.txt"],
+             "notebook-activations-gelu": ["notebook.ipynb", "notebook.html"]}
+    before = {(j, n): first.results[j].artifact(n).read_bytes() for j, ns in names.items() for n in ns}
+    again = runner.ensure(only=wanted, force=wanted, cache=Cache(tmp_path / "cache2"), log=lambda m: None)
+    for (j, n), data in before.items():
+        assert again.results[j].artifact(n).read_bytes() == data, (j, n)
