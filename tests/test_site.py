@@ -242,3 +242,12 @@ def prose_numbers(path: Path) -> list[str]:
 def test_language_pair_states_the_same_numbers(built_site, slug):
     """Every number in the prose and math of one language appears in the other, as often."""
     assert prose_numbers(page_html(built_site.dir, slug, "ko")) == prose_numbers(page_html(built_site.dir, slug, "en"))
+
+
+def test_vector_jacobian_claims_hold_for_the_measured_timings(built_site):
+    """The page says: reverse mode wins with many inputs, forward mode with many outputs, and
+    vmap beats one backward pass per row. Check the build's own measurements agree."""
+    cost = json.loads(next(built_site.cache.glob("jobs/jacobian-cost/*/values.json")).read_text())
+    assert cost["wide_fwd_over_rev"] > 1
+    assert cost["tall_fwd_over_rev"] < 1
+    assert cost["tall_loop_over_rev"] > 1
