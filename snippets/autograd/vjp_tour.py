@@ -85,7 +85,7 @@ def ones_versus_sum():
     print("backward(ones):", with_ones, " sum().backward():", x.grad)
 
     x.grad = None
-    f(x).backward(torch.tensor([0.0, 1.0]))  # v = e₁ picks the second row of J
+    f(x).backward(torch.tensor([0.0, 1.0]))  # v = (0, 1) picks the second row of J
     print("v = (0, 1):", x.grad)
     # --8<-- [end:ones]
 
