@@ -107,11 +107,6 @@ def notebook_page(lang: str, title: str, name: str) -> str:
             f'{t["intro"].format(title=title, name=name)}\n\n{NOTEBOOK_HTML}\n')
 
 
-def after_title(markdown: str, block: str) -> str:
-    """Insert ``block`` after the page's first heading (or at the top)."""
-    return _after_front_heading(markdown, block)
-
-
 def figure_uri(job_id: str, variant: str, fmt: str) -> str:
     """Where a figure file sits in the site, relative to ``docs/``."""
     return f"{FIGURES_DIR}/{job_id}.{variant}.{fmt}"
@@ -232,12 +227,12 @@ def render(markdown: str, *, src_uri: str, build: BuildResult) -> Rendered:
     if out.failed_jobs:
         boxes = [error_box(f"{labels['failed']}: {j} ({build.results[j].spec.page})",
                               build.results[j].error or "") for j in out.failed_jobs]
-        text = _after_front_heading(text, "\n\n".join(boxes))
+        text = after_title(text, "\n\n".join(boxes))
     out.markdown = text
     return out
 
 
-def _after_front_heading(text: str, block: str) -> str:
+def after_title(text: str, block: str) -> str:
     """Insert ``block`` after the page's first heading (or at the top)."""
     m = re.search(r"^# .*$", text, flags=re.M)
     if not m:
