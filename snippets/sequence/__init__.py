@@ -1,0 +1,1 @@
+"""Sequence models (articles: /sequence/lstm-airline/, /sequence/tcn/)."""
