@@ -95,3 +95,12 @@ def test_serve_keeps_serving_shows_errors_and_reruns_only_what_changed(site_copy
         assert "빌드 작업 실패" not in html and "실패 확인용 값: 42" in html
     finally:
         server.stop()
+
+
+def test_snippets_settings_must_match_the_notebooks(site_copy, tmp_path):
+    project, cache = site_copy
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("dedent_subsections: true", "dedent_subsections: false"))
+    result = mkdocs_build(project, tmp_path / "site", cache)
+    assert result.returncode != 0
+    assert "but the notebooks expand listings with" in result.stdout + result.stderr

@@ -6,8 +6,9 @@ Job modules import the decorators from here::
 
 Importing this package is cheap (standard library only); the machinery behind it lives in
 ``jobs`` (declarations), ``deps`` and ``cache`` (keys), ``runner`` and ``worker`` (running),
-``theme`` (light/dark figures), ``pages`` (placeholders) and ``mkdocs_hook`` (MkDocs glue).
-The command line is ``python -m snippets.build --help``.
+``theme`` (light/dark figures), ``notebooks`` (companion notebooks), ``pages`` (placeholders,
+generated page text), ``generated`` (files added to the site), ``bench`` (``make bench``) and
+``mkdocs_hook`` (MkDocs glue). The command line is ``python -m snippets.build --help``.
 """
 
 from .jobs import figure, output, values

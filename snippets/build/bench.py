@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import REPO_ROOT
-from .runner import make_plan
+from .runner import SUMMARY, make_plan
 
-SUMMARY = re.compile(r"figures: (\d+) run, (\d+) cached, (\d+) failed in ([\d.]+)s")
 PROSE = ("docs/activations/gelu.en.md", "A small experiment measures the difference.",
          "A small experiment measures the difference directly.")
 MODULE = ("snippets/activations/gelu_figures.py", 'linewidth=2.2 if name == "GELU"', 'linewidth=2.4 if name == "GELU"')

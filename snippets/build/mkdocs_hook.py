@@ -43,6 +43,14 @@ def on_startup(command, dirty):
     session.update(command=command, depth=0, build=None)
 
 
+def on_config(config):
+    # Notebooks expand listings with notebooks.SNIPPETS_CONFIG; the pages must use the same.
+    site = {k: config.mdx_configs.get("pymdownx.snippets", {}).get(k) for k in notebooks.SNIPPETS_CONFIG}
+    if site != notebooks.SNIPPETS_CONFIG:
+        raise PluginError(f"pymdownx.snippets in mkdocs.yml is {site}, but the notebooks expand listings with "
+                          f"{notebooks.SNIPPETS_CONFIG} (snippets/build/notebooks.py): make them equal")
+
+
 def on_pre_build(config):
     session["depth"] += 1
     if session["depth"] > 1 and session["build"] is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -24,6 +25,8 @@ from .jobs import JobSpec, discover, topological
 # Failures seen by this process, by (job id, key). ``make serve`` rebuilds in one process:
 # a job that failed is not run again until its key changes, so saving prose stays instant.
 _failed_before: dict[tuple[str, str], str] = {}
+# The line every build logs (DESIGN.md, contract 3), and how to read it back.
+SUMMARY = re.compile(r"figures: (\d+) run, (\d+) cached, (\d+) failed in ([\d.]+)s")
 # State of the MkDocs session (command, nesting of i18n passes, last result); see mkdocs_hook.
 SESSION: dict = {"command": "build", "depth": 0, "build": None}
 
