@@ -38,38 +38,56 @@ def test_split_is_ten_years_then_two():
     assert (len(train), str(train.index[-1]), len(test), str(test.index[0])) == (120, "1958-12", 24, "1959-01")
 
 
+def test_seasonal_differences_and_their_inverse():
+    series = a.load_airline()
+    z = a.seasonal_differences(series)
+    assert len(z) == 132 and str(z.index[0]) == "1950-01"
+    assert z.iloc[0] == pytest.approx(np.log(115 / 112))  # 1950-01 over 1949-01
+    log = np.log(series.to_numpy())
+    # undoing the differences of the last 24 months from the first 120 gives the months back
+    np.testing.assert_allclose(a.undifference(log[:120], z.to_numpy()[-24:]), series.to_numpy()[120:])
+    with pytest.raises(ValueError, match="at least 12 months of history, got 5"):
+        a.undifference(log[:5], [0.1])
+
+
+def test_undifference_builds_on_its_own_forecasts_past_one_season():
+    history = np.log(np.full(12, 100.0))
+    out = a.undifference(history, np.full(24, np.log(1.1)))
+    np.testing.assert_allclose(out[:12], 110.0)
+    np.testing.assert_allclose(out[12:], 121.0)  # a second year of growth on the first year's forecast
+
+
 def test_scaler_sees_the_training_part_only():
     series = a.load_airline()
     train, _ = a.split(series)
     scaler = a.fit_scaler(train)
-    assert scaler.mean_[0] == pytest.approx(np.log(train).mean())
-    assert scaler.scale_[0] == pytest.approx(np.log(train.to_numpy()).std())  # population std, as sklearn
-    # fitting on everything (the leak) gives a different mean: this test would catch it
-    assert abs(scaler.mean_[0] - np.log(series).mean()) > 0.05
+    z_train = np.log(train.to_numpy())[12:] - np.log(train.to_numpy())[:-12]
+    assert scaler.mean_[0] == pytest.approx(z_train.mean())
+    assert scaler.scale_[0] == pytest.approx(z_train.std())  # population std, as sklearn
+    # fitting on everything (the leak) gives other statistics: this test would catch it
+    leaky = a.fit_scaler(series)
+    assert abs(scaler.scale_[0] - leaky.scale_[0]) > 0.004 and abs(scaler.mean_[0] - leaky.mean_[0]) > 0.001
+
+
+def test_changing_the_test_months_does_not_change_the_scaler():
+    series = a.load_airline()
+    doubled = series.copy()
+    doubled["1959-01":] *= 2
+    assert a.fit_scaler(a.split(series)[0]).mean_ == a.fit_scaler(a.split(doubled)[0]).mean_
 
 
 def test_windows():
     X, y = a.make_windows(np.arange(10.0), lookback=3)
-    assert X.shape == (7, 3) and y.shape == (7,)
-    assert X[0].tolist() == [0, 1, 2] and y[0] == 3 and X[-1].tolist() == [6, 7, 8] and y[-1] == 9
-    with pytest.raises(ValueError, match="lookback must be between 1 and 9, got 10"):
+    assert X.shape == (7, 3) and y.shape == (7, 1)
+    assert X[0].tolist() == [0, 1, 2] and y[0].tolist() == [3] and X[-1].tolist() == [6, 7, 8] and y[-1] == [9]
+    X, Y = a.make_windows(np.arange(10.0), lookback=3, horizon=4)
+    assert X.shape == (4, 3) and Y.shape == (4, 4) and Y[0].tolist() == [3, 4, 5, 6] and Y[-1].tolist() == [6, 7, 8, 9]
+    with pytest.raises(ValueError, match="lookback must be between 1 and 9 for 10 values and horizon 1, got 10"):
         a.make_windows(np.arange(10.0), lookback=10)
+    with pytest.raises(ValueError, match="horizon must be at least 1, got 0"):
+        a.make_windows(np.arange(10.0), lookback=3, horizon=0)
     with pytest.raises(ValueError, match="expects a 1-D series"):
         a.make_windows(np.zeros((4, 2)), lookback=2)
-
-
-def test_recursive_forecast_feeds_predictions_back():
-    seen = []
-
-    def predict(window):
-        seen.append(window.tolist())
-        return window[-1] + window[0]  # depends on both ends of the window
-
-    out = a.recursive_forecast(predict, np.array([1.0, 2.0, 3.0]), horizon=3, lookback=2)
-    assert seen == [[2, 3], [3, 5], [5, 8]]
-    assert out.tolist() == [5, 8, 13]
-    with pytest.raises(ValueError, match="history must hold at least 4 values"):
-        a.recursive_forecast(predict, np.array([1.0, 2.0]), horizon=1, lookback=4)
 
 
 def synthetic(trend: float = 0.0, years: int = 4) -> pd.Series:
@@ -98,9 +116,34 @@ def test_naive_repeats_the_last_value():
 def test_statistical_baselines_forecast_the_test_period_reasonably():
     train, test = a.split(a.load_airline())
     for model in (a.sarima_airline, a.holt_winters):
-        forecast = a.holt_winters(train, 24) if model is a.holt_winters else a.sarima_airline(train, 24)
+        forecast = model(train, 24)
         assert forecast.shape == (24,)
         assert a.metrics(test, forecast)["mape"] < 12
+
+
+def test_one_step_baselines_use_the_true_previous_months():
+    series = a.load_airline()
+    train, test = a.split(series)
+    one_step = a.one_step_baselines(series)
+    y = series.to_numpy()
+    assert one_step["naive"].tolist() == y[119:143].tolist()
+    assert one_step["seasonal_naive"].tolist() == y[108:132].tolist()
+    # the first one-step forecast of every method is its first recursive forecast
+    assert one_step["sarima"][0] == pytest.approx(a.sarima_airline(train, 1)[0], rel=1e-6)
+    assert one_step["holt_winters"][0] == pytest.approx(a.holt_winters(train, 1)[0], rel=1e-6)
+    assert one_step["seasonal_naive_drift"][0] == pytest.approx(a.seasonal_naive_drift(train, 1)[0])
+    # one step ahead is easier than 24 months ahead for every method
+    for name, method in (("sarima", a.sarima_airline), ("holt_winters", a.holt_winters)):
+        assert a.metrics(test, one_step[name])["rmse"] < a.metrics(test, method(train, 24))["rmse"]
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.ConvergenceWarning")
+def test_one_step_baselines_on_a_synthetic_seasonal_series():
+    series = synthetic(years=12)
+    series.index = a.load_airline().index  # the split is by date
+    one_step = a.one_step_baselines(series)
+    np.testing.assert_allclose(one_step["seasonal_naive"], series.to_numpy()[120:])
+    np.testing.assert_allclose(one_step["seasonal_naive_drift"], series.to_numpy()[120:])  # drift 0
 
 
 def test_metrics_known_values():

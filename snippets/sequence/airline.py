@@ -1,5 +1,5 @@
-"""The airline passengers series: loading, the train/test split, scaling fitted on the
-training part only, sliding windows, recursive forecasting, and the baselines and metrics
+"""The airline passengers series: loading, the train/test split, seasonal log differences and
+their scaler fitted on the training part only, sliding windows, and the baselines and metrics
 the LSTM is compared with.
 
 Data: Box, Jenkins & Reinsel, *Time Series Analysis: Forecasting and Control*, "Series G"
@@ -8,14 +8,15 @@ Data: Box, Jenkins & Reinsel, *Time Series Analysis: Forecasting and Control*, "
 
 from __future__ import annotations
 
-from collections.abc import Callable
+# --8<-- [start:load]
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import StandardScaler
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "airline-passengers.csv"
+DATA = Path(str(resources.files("snippets") / "data" / "airline-passengers.csv"))  # shipped with the package
 TRAIN_END, TEST_START = "1958-12", "1959-01"  # the last 24 months are the test period
 SEASON = 12
 
@@ -45,41 +46,54 @@ def load_airline(path: str | Path = DATA) -> pd.Series:
 def split(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Train 1949-01..1958-12, test 1959-01..1960-12."""
     return series[:TRAIN_END], series[TEST_START:]
+# --8<-- [end:load]
+
+
+# --8<-- [start:prepare]
+def seasonal_differences(series: pd.Series, m: int = SEASON) -> pd.Series:
+    """z_t = log y_t − log y_{t−m}: the growth over the same month a year earlier. The log turns
+    the multiplicative seasonality into an additive one; the difference removes it and the trend."""
+    log = np.log(series)
+    return (log - log.shift(m)).dropna()
 
 
 def fit_scaler(train: pd.Series) -> StandardScaler:
-    """A standard scaler of log passengers, fitted on the training part only."""
-    return StandardScaler().fit(np.log(train.to_numpy())[:, None])
+    """A standard scaler of the seasonal log differences, fitted on the training part only."""
+    return StandardScaler().fit(seasonal_differences(train).to_numpy()[:, None])
 
 
-def make_windows(values: np.ndarray, lookback: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sliding windows: X[i] = values[i : i + lookback], y[i] = values[i + lookback]."""
+def undifference(log_history: np.ndarray, diffs: np.ndarray, m: int = SEASON) -> np.ndarray:
+    """Passengers from forecast differences: log y_t = log y_{t−m} + z_t, step by step, so a
+    forecast more than ``m`` months ahead builds on earlier forecasts."""
+    log = list(np.asarray(log_history, dtype=float))
+    if len(log) < m:
+        raise ValueError(f"undifference needs at least {m} months of history, got {len(log)}")
+    for z in np.asarray(diffs, dtype=float):
+        log.append(log[-m] + z)
+    return np.exp(np.array(log[len(log_history):]))
+# --8<-- [end:prepare]
+
+
+# --8<-- [start:windows]
+def make_windows(values: np.ndarray, lookback: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Sliding windows: X[i] = values[i : i+lookback], Y[i] = values[i+lookback : i+lookback+horizon]."""
     values = np.asarray(values, dtype=float)
     if values.ndim != 1:
         raise ValueError(f"make_windows expects a 1-D series, got shape {values.shape}")
-    if not 1 <= lookback < len(values):
-        raise ValueError(f"lookback must be between 1 and {len(values) - 1}, got {lookback}")
-    X = np.lib.stride_tricks.sliding_window_view(values[:-1], lookback)  # (N, lookback)
-    return X.copy(), values[lookback:].copy()
-
-
-def recursive_forecast(predict_next: Callable[[np.ndarray], float], history: np.ndarray, horizon: int,
-                       lookback: int) -> np.ndarray:
-    """Forecast ``horizon`` steps, feeding each prediction back in as the newest input."""
-    window = list(np.asarray(history, dtype=float)[-lookback:])
-    if len(window) != lookback:
-        raise ValueError(f"history must hold at least {lookback} values, got {len(history)}")
-    out = []
-    for _ in range(horizon):
-        step = float(predict_next(np.array(window)))
-        out.append(step)
-        window = window[1:] + [step]
-    return np.array(out)
+    if horizon < 1:
+        raise ValueError(f"horizon must be at least 1, got {horizon}")
+    if not 1 <= lookback <= len(values) - horizon:
+        raise ValueError(f"lookback must be between 1 and {len(values) - horizon} for {len(values)} values "
+                         f"and horizon {horizon}, got {lookback}")
+    both = np.lib.stride_tricks.sliding_window_view(values, lookback + horizon)  # (N, lookback + horizon)
+    return both[:, :lookback].copy(), both[:, lookback:].copy()  # (N, lookback), (N, horizon)
+# --8<-- [end:windows]
 
 
 # --- baselines: forecasts of the next `horizon` months from the training part ------------------
 
 
+# --8<-- [start:baselines]
 def naive(train: pd.Series, horizon: int) -> np.ndarray:
     return np.full(horizon, train.iloc[-1])
 
@@ -112,6 +126,39 @@ def holt_winters(train: pd.Series, horizon: int) -> np.ndarray:
 
     fit = ExponentialSmoothing(train.to_numpy(), trend="add", seasonal="mul", seasonal_periods=SEASON).fit()
     return fit.forecast(horizon)
+# --8<-- [end:baselines]
+
+
+# --- the same baselines one step ahead: each test month forecast from the true months before it ---
+
+
+def one_step_baselines(series: pd.Series) -> dict[str, np.ndarray]:
+    """One-step-ahead forecasts of the test months. Parameters (drift, SARIMA and Holt-Winters
+    coefficients) are estimated on the training part only; the test months only feed the
+    recursions, as the true history the one-step evaluation allows."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    train, test = split(series)
+    y, n, m = series.to_numpy(), len(train), SEASON
+    t = np.arange(n, len(y))
+    drift = np.mean(train.to_numpy()[m:] - train.to_numpy()[:-m])
+    sarima = SARIMAX(np.log(train.to_numpy()), order=(0, 1, 1), seasonal_order=(0, 1, 1, m)).fit(disp=False)
+    sarima_all = sarima.apply(np.log(y))  # same coefficients, filtered through the whole series
+    hw = ExponentialSmoothing(train.to_numpy(), trend="add", seasonal="mul", seasonal_periods=m).fit()
+    hw_all = ExponentialSmoothing(
+        y, trend="add", seasonal="mul", seasonal_periods=m, initialization_method="known",
+        initial_level=hw.params["initial_level"], initial_trend=hw.params["initial_trend"],
+        initial_seasonal=hw.params["initial_seasons"],
+    ).fit(smoothing_level=hw.params["smoothing_level"], smoothing_trend=hw.params["smoothing_trend"],
+          smoothing_seasonal=hw.params["smoothing_seasonal"], optimized=False)
+    return {
+        "naive": y[t - 1],
+        "seasonal_naive": y[t - m],
+        "seasonal_naive_drift": y[t - m] + drift,
+        "sarima": np.exp(sarima_all.fittedvalues[n:]),
+        "holt_winters": hw_all.fittedvalues[n:],
+    }
 
 
 def metrics(actual, forecast) -> dict[str, float]:
