@@ -251,3 +251,21 @@ def test_vector_jacobian_claims_hold_for_the_measured_timings(built_site):
     assert cost["wide_fwd_over_rev"] > 1
     assert cost["tall_fwd_over_rev"] < 1
     assert cost["tall_loop_over_rev"] > 1
+
+
+def test_embedding_claims_hold(built_site):
+    """What the nn.Embedding article's prose says about its measurements and learned months."""
+    def load(job):
+        return json.loads(next(built_site.cache.glob(f"jobs/{job}/*/values.json")).read_text())
+
+    cost, months = load("embedding-cost"), load("embedding-months")
+    assert cost["ratio"] > 100 and cost["lookup_spread"] < 5  # far cheaper, and flat in the vocabulary
+    rows = cost["rows"]
+    assert rows[-1]["one_hot_s"] > 10 * rows[0]["one_hot_s"]  # the product grows with the vocabulary
+    assert months["explained_min"] > 0.9
+    assert months["offset_r2_min"] > 0.95 and months["change_r2_min"] > 0.95
+    assert (months["busiest"], months["quietest"]) == ("Jul", "Nov")
+    assert months["summer_pairs_total"] > months["summer_pairs_possible"] / 2
+    assert months["seed0_nearest"]["Jun"] == "Mar"  # "both rise sharply from the month before"
+    change = months["profile"]["change"]
+    assert change[2] > 0.1 and change[5] > 0.1  # March and June do

@@ -1,0 +1,1 @@
+"""Articles on natural-language building blocks: /nlp/embedding/."""

@@ -1,0 +1,59 @@
+"""``nn.Embedding`` as a lookup table: the one-hot product it replaces, a lookup that names the
+vocabulary size when an index is out of range, and what both cost as the vocabulary grows.
+
+The article /nlp/embedding/ shows the sections between the ``--8<--`` markers.
+"""
+
+import statistics
+import time
+
+# --8<-- [start:lookup]
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def one_hot_product(embedding: nn.Embedding, idx: torch.Tensor) -> torch.Tensor:
+    """What a lookup computes, written as a product: one_hot(idx) @ W."""
+    vocab = embedding.num_embeddings
+    one_hot = F.one_hot(idx, num_classes=vocab).to(embedding.weight.dtype)  # (..., vocab)
+    return one_hot @ embedding.weight  # (..., vocab) @ (vocab, dim) -> (..., dim)
+
+
+def lookup(embedding: nn.Embedding, idx: torch.Tensor) -> torch.Tensor:
+    """``embedding(idx)``, with an out-of-range index reported against the vocabulary size."""
+    try:
+        return embedding(idx)
+    except IndexError as err:
+        vocab = embedding.num_embeddings
+        bad = idx[(idx < 0) | (idx >= vocab)].unique().tolist()
+        raise IndexError(f"token indices must be in [0, {vocab - 1}] for a vocabulary of {vocab}; "
+                         f"got {bad} (PyTorch: {err})") from err
+# --8<-- [end:lookup]
+
+
+def seconds(fn, repeats: int = 7) -> float:
+    """Median wall time of ``repeats`` calls after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cost(vocab: int, *, batch: int = 512, dim: int = 64, seed: int = 0) -> dict:
+    """Time and memory of a lookup against the one-hot product, for ``batch`` indices."""
+    generator = torch.Generator().manual_seed(seed)
+    embedding = nn.Embedding(vocab, dim)
+    idx = torch.randint(vocab, (batch,), generator=generator)
+    with torch.no_grad():
+        return {
+            "vocab": vocab,
+            "lookup_s": seconds(lambda: embedding(idx)),
+            "one_hot_s": seconds(lambda: one_hot_product(embedding, idx)),
+            # what each needs besides the weight: the output, plus the one-hot matrix for the product
+            "lookup_bytes": batch * dim * 4,
+            "one_hot_bytes": batch * vocab * 4 + batch * dim * 4,
+        }
