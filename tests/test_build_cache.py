@@ -221,3 +221,39 @@ def test_real_figures_and_notebook_are_byte_identical_when_rerun(tmp_path):
     again = runner.ensure(only=wanted, force=wanted, cache=Cache(tmp_path / "cache2"), log=lambda m: None)
     for (j, n), data in before.items():
         assert again.results[j].artifact(n).read_bytes() == data, (j, n)
+
+
+FILE_JOBS = {
+    "jobs_files.py": """
+        import json
+
+        from snippets.build import output, values
+
+        @values("trained", page="t/f", files=("weights.json",))
+        def trained(outdir):
+            (outdir / "weights.json").write_text(json.dumps([1, 2, 3]))
+            return {"accuracy": 0.9}
+
+        @output("reuse", page="t/f", needs=("trained",))
+        def reuse(trained):
+            print(trained["accuracy"], json.load(open(trained["files"]["weights.json"])))
+
+        @values("forgets", page="t/f", files=("missing.pt",))
+        def forgets(outdir):
+            return {}
+        """,
+}
+
+
+def test_values_jobs_can_write_files_that_other_jobs_read(project):
+    pkg = project(FILE_JOBS)
+    result = build(pkg)
+    assert statuses(result) == {"trained": "run", "reuse": "run", "forgets": "failed"}
+    assert "declares files ['missing.pt'] but did not write ['missing.pt']" in result.results["forgets"].error
+    entry = result.results["trained"].folder
+    assert json.loads((entry / "weights.json").read_text()) == [1, 2, 3]
+    assert (result.results["reuse"].folder / "output.txt").read_text() == "0.9 [1, 2, 3]\n"
+    again = build(pkg)
+    assert statuses(again)["trained"] == "cached" and statuses(again)["reuse"] == "cached"
+    (entry / "weights.json").unlink()  # an entry without its file is incomplete: the job runs again
+    assert statuses(build(pkg))["trained"] == "run"

@@ -98,7 +98,7 @@ class Cache:
     def lookup(self, spec: JobSpec, key: str) -> Path | None:
         """The entry's folder when it is complete, else None."""
         folder = self.entry(spec.id, key)
-        names = [MANIFEST, *artifact_names(spec.kind, spec.format)]
+        names = [MANIFEST, *artifact_names(spec.kind, spec.format), *spec.params.get("files", ())]
         return folder if all((folder / n).is_file() for n in names) else None
 
     def staging(self, job_id: str, key: str) -> Path:

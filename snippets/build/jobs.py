@@ -89,8 +89,19 @@ def output(job_id: str, *, page: str, needs=(), data=(), raises: str | None = No
     return _declare("output", job_id, page=page, needs=needs, data=data, raises=raises, **params)
 
 
-def values(job_id: str, *, page: str, needs=(), data=(), **params):
-    """A values job: ``fn(**needs)`` returns a dict of JSON values used in the prose."""
+def values(job_id: str, *, page: str, needs=(), data=(), files=(), **params):
+    """A values job: ``fn(**needs)`` returns a dict of JSON values used in the prose.
+
+    With ``files=("model.pt",)`` the job also writes those files (a trained checkpoint, say):
+    it is called as ``fn(outdir=<folder>, **needs)`` and must write each one into ``outdir``.
+    They are cached with its values, and a job that needs it finds their paths under
+    ``<need>["files"][name]``.
+    """
+    for name in files:
+        if not isinstance(name, str) or "/" in name or name in ("values.json", "manifest.json"):
+            raise JobDeclarationError(f"files must be plain file names, got {name!r}")
+    if files:
+        params["files"] = tuple(files)
     return _declare("values", job_id, page=page, needs=needs, data=data, **params)
 
 
@@ -151,6 +162,13 @@ def jobs_in_source(source: str, path: Path, module: str) -> list[JobSpec]:
             page = kwargs.pop("page")
             needs = tuple(kwargs.pop("needs", ()))
             data = tuple(kwargs.pop("data", ()))
+            if kind == "values" and "files" in kwargs:
+                kwargs["files"] = tuple(kwargs["files"])
+                if not kwargs["files"]:
+                    del kwargs["files"]
+                elif kind == "values" and any("/" in n or n in ("values.json", "manifest.json")
+                                              for n in kwargs["files"]):
+                    raise JobDeclarationError(f"{where}: files must be plain file names, got {kwargs['files']}")
             if kind == "figure":
                 kwargs.setdefault("format", "svg")
                 if kwargs["format"] not in FORMATS:

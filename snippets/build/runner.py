@@ -163,7 +163,9 @@ def _run(job_ids: list[str], plan: Plan, cache: Cache, log, root: Path) -> dict[
     items = [{"id": j, "kind": plan.jobs[j].kind, "module": plan.jobs[j].module,
               "function": plan.jobs[j].function, "page": plan.jobs[j].page,
               "params": plan.jobs[j].params, "key": plan.keys[j],
-              "needs": {n: plan.keys[n] for n in plan.jobs[j].needs}, "inputs": plan.inputs[j]}
+              "needs": {n: plan.keys[n] for n in plan.jobs[j].needs},
+              "need_files": {n: list(plan.jobs[n].params.get("files", ())) for n in plan.jobs[j].needs},
+              "inputs": plan.inputs[j]}
              for j in job_ids]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))

@@ -76,8 +76,10 @@ def run_one(item: dict, cache: Cache, events) -> None:
     seed_everything()
     needs = {}
     for need_id, need_key in item["needs"].items():
-        path = cache.entry(need_id, need_key) / "values.json"
-        needs[need_id.replace("-", "_")] = json.loads(path.read_text(encoding="utf-8"))
+        entry = cache.entry(need_id, need_key)
+        needs[need_id.replace("-", "_")] = need = json.loads((entry / "values.json").read_text(encoding="utf-8"))
+        if item["need_files"].get(need_id):
+            need["files"] = {name: str(entry / name) for name in item["need_files"][need_id]}
     if kind == "figure":
         from .theme import THEMES, render
 
@@ -107,7 +109,12 @@ def run_one(item: dict, cache: Cache, events) -> None:
             text += "".join(traceback.format_exception_only(type(raised), raised))
         (tmp / "output.txt").write_text(text.rstrip("\n") + "\n", encoding="utf-8")
     else:
-        result = fn(**needs)
+        files = item["params"].get("files", ())
+        result = fn(outdir=tmp, **needs) if files else fn(**needs)
+        missing = [name for name in files if not (tmp / name).is_file()]
+        if missing:
+            raise FileNotFoundError(f"values job {job_id!r} declares files {list(files)} but did not write "
+                                    f"{missing} into outdir ({tmp})")
         if not isinstance(result, dict):
             raise TypeError(f"values job {job_id!r} must return a dict, got {type(result).__name__}")
         text = json.dumps(result, indent=2, sort_keys=True, default=_plain, allow_nan=False)
