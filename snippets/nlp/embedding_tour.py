@@ -109,9 +109,10 @@ def sparse():
     stored = grad.coalesce().values().numel()
     print(f"a dense gradient would hold {embedding.weight.numel():,} numbers; the sparse one holds {stored}")
 
-    before = embedding.weight[7].clone()
-    torch.optim.SparseAdam(embedding.parameters(), lr=0.1).step()  # Adam for sparse gradients
-    print("row 7 changed:", not torch.equal(before, embedding.weight[7]))
+    for optimizer in (torch.optim.SparseAdam, torch.optim.SGD):  # both accept sparse gradients
+        before = embedding.weight[7].clone()
+        optimizer(embedding.parameters(), lr=0.1).step()
+        print(f"{optimizer.__name__}: row 7 changed:", not torch.equal(before, embedding.weight[7]))
     try:
         torch.optim.Adam(embedding.parameters(), lr=0.1).step()
     except RuntimeError as err:
