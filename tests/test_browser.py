@@ -58,7 +58,9 @@ class Page:
         self.foreign: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+        # a request the browser aborted because the page navigated away is not a failure
+        self.page.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED"
+                     and self.errors.append(f"request failed: {r.url} ({r.failure})"))
         self.page.on("request", lambda r: r.url.startswith(("http:", "https:")) and not r.url.startswith(base)
                      and self.foreign.append(r.url))
 

@@ -234,7 +234,7 @@ def prose_numbers(path: Path) -> list[str]:
     body = BeautifulSoup(str(article(path)), "html.parser")
     for node in body.select("pre, code, .highlight"):
         node.decompose()
-    text = re.sub(r"\bzero\b", "0", body.get_text(), flags=re.I)  # Korean writes 0 where English says zero
+    text = re.sub(r"\bzeros?\b", "0", body.get_text(), flags=re.I)  # Korean writes 0 where English says zero
     return sorted(re.findall(r"\d+(?:\.\d+)?", text))
 
 

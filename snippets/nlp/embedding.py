@@ -4,8 +4,7 @@ vocabulary size when an index is out of range, and what both cost as the vocabul
 The article /nlp/embedding/ shows the sections between the ``--8<--`` markers.
 """
 
-import statistics
-import time
+import timeit
 
 # --8<-- [start:lookup]
 import torch
@@ -32,15 +31,12 @@ def lookup(embedding: nn.Embedding, idx: torch.Tensor) -> torch.Tensor:
 # --8<-- [end:lookup]
 
 
-def seconds(fn, repeats: int = 7) -> float:
-    """Median wall time of ``repeats`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def seconds(fn, repeats: int = 5) -> float:
+    """Seconds per call: the fastest of ``repeats`` timings, each over enough calls to take at
+    least 0.2 s (``timeit``'s autorange), so that microsecond calls are not lost in noise."""
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    return min(timer.repeat(repeat=repeats, number=number)) / number
 
 
 def cost(vocab: int, *, batch: int = 512, dim: int = 64, seed: int = 0) -> dict:
