@@ -269,3 +269,32 @@ def test_embedding_claims_hold(built_site):
     assert months["seed0_nearest"]["Jun"] == "Mar"  # "both rise sharply from the month before"
     change = months["profile"]["change"]
     assert change[2] > 0.1 and change[5] > 0.1  # March and June do
+
+
+def test_vit_claims_hold(built_site):
+    """What the two ViT articles say about the build's own numbers and checkpoint."""
+    def load(job):
+        return json.loads(next(built_site.cache.glob(f"jobs/{job}/*/values.json")).read_text())
+
+    check, parts, run, sizes = (load(j) for j in ("vit-timm-check", "vit-param-breakdown", "vit-digits", "vit-sizes"))
+    assert check["max_diff"] < 1e-5 and check["ours"] == check["timm"] == 5_717_416  # the issue's targets
+    tiny = parts["deit_tiny"]["block"]
+    assert 1.8 < tiny["mlp"] / tiny["attn"] < 2.2  # "about twice as many parameters as attention"
+    assert run["accuracy"] >= 0.97 and run["seconds"] < 60  # "above the dashed 97 % line", under a minute
+    assert 0.005 < 307e6 / sizes["vit_l_16"]["parameters"] - 1 < 0.015  # "about 1 % above ours"
+    for name, paper_millions in (("deit_ti", 5), ("deit_s", 22), ("deit_b", 86), ("vit_b_16", 86), ("vit_h_14", 632)):
+        assert sizes[name]["parameters"] // 10**6 == paper_millions, name  # "the papers round down"
+
+    import torch
+
+    from snippets.vit.digits import load_checkpoint
+
+    model, _ = load_checkpoint(next(built_site.cache.glob("jobs/vit-digits/*/vit-digits.pt")))
+    pos = model.pos_embed.detach()[0, 1:]
+    unit = pos / pos.norm(dim=1, keepdim=True)
+    similarity = unit @ unit.T
+    g = model.config.grid_size
+    rows, cols = torch.arange(g * g) // g, torch.arange(g * g) % g
+    distance = (rows[:, None] - rows[None]).abs() + (cols[:, None] - cols[None]).abs()
+    assert (similarity.argmax(dim=1) == torch.arange(g * g)).all()  # the brightest cell is the patch itself
+    assert similarity[distance == 1].mean() > similarity[distance >= 3].mean()  # neighbours are more alike

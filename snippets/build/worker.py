@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import io
 import json
+import os
 import random
 import sys
 import time
@@ -21,6 +22,12 @@ import traceback
 from pathlib import Path
 
 from . import progress
+
+# One thread per job, here and in the notebook kernels this process starts (set before torch is
+# imported). The models on this site are small: a second thread mostly adds waiting, and on a busy
+# 2-core machine it made runs many times slower. Results then also do not depend on how many
+# cores the building machine has. This file is part of every job's key, so changing it re-runs all.
+os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 from .cache import Cache, artifact_names
 
 SEED = 0

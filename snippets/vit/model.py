@@ -9,7 +9,6 @@ Shapes in comments: B batch, C image channels, H×W image size, p patch size, g 
 N = g·g patches, T = 1 + N tokens (class token first), D embedding width, h heads, d = D/h head width.
 """
 
-from __future__ import annotations
 
 # --8<-- [start:imports]
 import dataclasses
@@ -83,7 +82,7 @@ class ViTConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: Mapping) -> ViTConfig:
+    def from_dict(cls, values: Mapping) -> "ViTConfig":
         unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
             raise ValueError(f"unknown ViTConfig field(s): {', '.join(unknown)}")
@@ -91,27 +90,27 @@ class ViTConfig:
 
     # The published configurations (224 × 224 input, 1000 ImageNet classes); keyword arguments override fields.
     @classmethod
-    def deit_tiny(cls, **overrides) -> ViTConfig:
+    def deit_tiny(cls, **overrides) -> "ViTConfig":
         return cls(**{**dict(patch_size=16, embed_dim=192, depth=12, num_heads=3), **overrides})
 
     @classmethod
-    def deit_small(cls, **overrides) -> ViTConfig:
+    def deit_small(cls, **overrides) -> "ViTConfig":
         return cls(**{**dict(patch_size=16, embed_dim=384, depth=12, num_heads=6), **overrides})
 
     @classmethod
-    def deit_base(cls, **overrides) -> ViTConfig:
+    def deit_base(cls, **overrides) -> "ViTConfig":
         return cls(**{**dict(patch_size=16, embed_dim=768, depth=12, num_heads=12), **overrides})
 
     @classmethod
-    def vit_base_patch16(cls, **overrides) -> ViTConfig:
+    def vit_base_patch16(cls, **overrides) -> "ViTConfig":
         return cls(**{**dict(patch_size=16, embed_dim=768, depth=12, num_heads=12), **overrides})
 
     @classmethod
-    def vit_large_patch16(cls, **overrides) -> ViTConfig:
+    def vit_large_patch16(cls, **overrides) -> "ViTConfig":
         return cls(**{**dict(patch_size=16, embed_dim=1024, depth=24, num_heads=16), **overrides})
 
     @classmethod
-    def vit_huge_patch14(cls, **overrides) -> ViTConfig:
+    def vit_huge_patch14(cls, **overrides) -> "ViTConfig":
         return cls(**{**dict(patch_size=14, embed_dim=1280, depth=32, num_heads=16), **overrides})
 # --8<-- [end:config]
 
@@ -147,7 +146,6 @@ class PatchEmbed(nn.Module):
         x = self.proj(x)  # (B, C, H, W) -> (B, D, g, g)
         x = x.flatten(2)  # (B, D, g, g) -> (B, D, N), patches in row-major order
         return x.transpose(1, 2)  # (B, D, N) -> (B, N, D): one token per patch
-# --8<-- [end:patch-embed]
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a ValueError naming what was expected and what was given."""
@@ -167,6 +165,7 @@ class PatchEmbed(nn.Module):
                 f"the position embeddings were learned for a {g}x{g} grid and would need resampling: build the "
                 f"model with img_size={H} and load the weights with load_timm_state_dict(..., "
                 f"interpolate_pos_embed=True), which calls resample_pos_embed")
+# --8<-- [end:patch-embed]
 
 
 # --8<-- [start:patchify]
