@@ -298,3 +298,18 @@ def test_vit_claims_hold(built_site):
     distance = (rows[:, None] - rows[None]).abs() + (cols[:, None] - cols[None]).abs()
     assert (similarity.argmax(dim=1) == torch.arange(g * g)).all()  # the brightest cell is the patch itself
     assert similarity[distance == 1].mean() > similarity[distance >= 3].mean()  # neighbours are more alike
+
+
+def test_tcn_claims_hold(built_site):
+    """What the TCN article says about its receptive fields and the adding problem."""
+    def load(job):
+        return json.loads(next(built_site.cache.glob(f"jobs/{job}/*/values.json")).read_text())
+
+    receptive, run = load("tcn-receptive"), load("tcn-adding")
+    assert receptive["all_equal"] and len(receptive["rows"]) == 6
+    assert run["parameter_spread"] < 0.10  # "about the same number of parameters"
+    models = run["models"]
+    assert models["TCN"]["final_mse"] < 0.01  # the issue's target: well below 0.01
+    assert models["LSTM"]["final_mse"] > 0.5 * run["baseline_mse"]  # near the trivial baseline
+    assert models["TCN"]["final_mse"] < models["GRU"]["final_mse"] < 0.1 * run["baseline_mse"]  # GRU learns too
+    assert 0.15 < run["baseline_mse"] < 0.19 and run["total_seconds"] < 300

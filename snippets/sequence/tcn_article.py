@@ -1,0 +1,129 @@
+"""Runs, numbers and figures of /sequence/tcn/. Each output job's body is a listing on the page."""
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from snippets.build import figure, output, values
+from snippets.sequence import adding
+from snippets.sequence.tcn import (
+    TCN,
+    input_steps_reached,
+    measured_receptive_field,
+    padding_difference,
+    receptive_field,
+)
+
+# isort: split
+import torch
+
+CONFIGS = ((2, 1), (2, 3), (2, 5), (3, 2), (3, 4), (5, 3))  # (kernel size k, blocks n)
+# from Bai, Kolter & Koltun (2018), table 1: adding problem, T = 600, test MSE (lower is better)
+PAPER = {"TCN": 5.8e-5, "LSTM": 0.164, "GRU": 5.3e-5}
+
+
+@output("tcn-same-output", page="sequence/tcn")
+def same_output():
+    # --8<-- [start:show-same-output]
+    for kernel_size, dilation in ((2, 1), (3, 2), (5, 4)):
+        diff = padding_difference(kernel_size, dilation)
+        print(f"k={kernel_size}, d={dilation}: max |left padding - pad both sides + chomp| = {diff}")
+    # --8<-- [end:show-same-output]
+
+
+@output("tcn-shapes", page="sequence/tcn")
+def shapes():
+    # --8<-- [start:shapes]
+    torch.manual_seed(0)
+    model = TCN(in_channels=2, out_features=1, channels=[16, 16, 32], kernel_size=3)
+    x = torch.randn(8, 2, 100)  # (batch, channels, time)
+    h = x
+    for i, block in enumerate(model.blocks):
+        h = block(h)
+        print(f"block {i} (dilation {2**i}): {tuple(h.shape)}")
+    print("model(x):", tuple(model(x).shape), " model(x, return_sequence=True):",
+          tuple(model(x, return_sequence=True).shape))
+    print("receptive field:", model.receptive_field)
+    # --8<-- [end:shapes]
+
+
+@output("tcn-causality", page="sequence/tcn")
+def causality():
+    # --8<-- [start:causality]
+    torch.manual_seed(0)
+    model = TCN(in_channels=1, out_features=1, channels=[8, 8, 8], kernel_size=3).eval()
+    x = torch.randn(1, 1, 60)
+    changed = x.clone()
+    changed[0, 0, 40] += 10.0  # change the input at step 40 only
+    with torch.no_grad():
+        y, y_changed = model(x, return_sequence=True), model(changed, return_sequence=True)  # (1, 1, 60)
+    diff = (y - y_changed).abs()[0, 0]
+    print("max change of outputs 0..39: ", diff[:40].max().item())
+    print("max change of outputs 40..59:", diff[40:].max().item())
+    # --8<-- [end:causality]
+
+
+@output("tcn-bad-config", page="sequence/tcn", raises="ValueError")
+def bad_config():
+    # --8<-- [start:bad-config]
+    model = TCN(in_channels=2, out_features=1, channels=[16, 16])
+    model(torch.randn(8, 100, 2))  # (batch, time, channels): the axes the wrong way round
+    # --8<-- [end:bad-config]
+
+
+@values("tcn-receptive", page="sequence/tcn")
+def receptive() -> dict:
+    rows = []
+    for k, n in CONFIGS:
+        torch.manual_seed(0)
+        model = TCN(1, 1, [4] * n, kernel_size=k)
+        formula = receptive_field(k, n)
+        rows.append({"k": k, "n": n, "formula": formula,
+                     "measured": measured_receptive_field(model, length=formula + 20)})
+    return {"rows": {f"r{i}": row for i, row in enumerate(rows)},  # r0, r1, ...: placeholders read dicts
+            "all_equal": all(r["formula"] == r["measured"] for r in rows)}
+
+
+@figure("tcn-receptive-figure", page="sequence/tcn")
+def receptive_figure(theme) -> Figure:
+    """Which input steps reach the last output, measured by backpropagation, after 1..n blocks."""
+    k, n, length = 2, 4, 40
+    fig = Figure(figsize=(7.2, 2.8))
+    ax = fig.subplots()
+    for blocks in range(1, n + 1):
+        torch.manual_seed(0)
+        model = TCN(1, 1, [4] * blocks, kernel_size=k)
+        reached = input_steps_reached(model, length).numpy()  # (length,)
+        steps = np.arange(length)
+        ax.scatter(steps[~reached], np.full((~reached).sum(), blocks), s=14, color=theme.muted, alpha=0.5)
+        ax.scatter(steps[reached], np.full(reached.sum(), blocks), s=18, color=theme.colors[0])
+        ax.annotate(f"{reached.sum()} steps (formula {receptive_field(k, blocks)})", (length - 0.5, blocks),
+                    xytext=(8, -3), textcoords="offset points", fontsize=8)
+    ax.scatter([length - 1], [n + 0.7], marker="v", s=40, color=theme.colors[1])
+    ax.annotate("last output", (length - 1, n + 0.7), xytext=(-70, -3), textcoords="offset points", fontsize=8)
+    ax.set(xlabel="input time step", ylabel="blocks (dilations 1, 2, 4, …)", yticks=range(1, n + 1),
+           xlim=(-1, length + 14), ylim=(0.4, n + 1.1))
+    ax.grid(False)
+    return fig
+
+
+@values("tcn-adding", page="sequence/tcn")
+def adding_problem() -> dict:
+    result = adding.experiment()
+    result["paper"] = PAPER
+    counts = [m["parameters"] for m in result["models"].values()]
+    result["parameter_spread"] = max(counts) / min(counts) - 1
+    result["total_seconds"] = sum(m["seconds"] for m in result["models"].values())
+    return result
+
+
+@figure("tcn-adding-curves", page="sequence/tcn", needs=("tcn-adding",))
+def adding_curves(theme, tcn_adding) -> Figure:
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.subplots()
+    for (name, run), color in zip(tcn_adding["models"].items(), theme.colors, strict=False):
+        ax.plot(run["steps"], run["curve"], color=color, label=f"{name} ({run['parameters']:,} parameters)")
+    ax.axhline(tcn_adding["baseline_mse"], color=theme.muted, linestyle="--", linewidth=1, label="always predict 1")
+    ax.set(xlabel="training step", ylabel="test MSE", yscale="log",
+           title=f"adding problem, T = {tcn_adding['length']}")
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
