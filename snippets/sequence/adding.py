@@ -9,7 +9,7 @@ Bai, Kolter & Koltun (2018), arXiv:1803.01271: the adding problem and its row of
 task goes back to Hochreiter & Schmidhuber 1997). The paper's reference code draws the two marked
 positions anywhere in the sequence; here they are drawn one per half, as in Arjovsky, Shah &
 Bengio (2016), so that every sample needs a memory of at least T/2 steps.
-Work in progress for /sequence/tcn/: the article shows the sections between the ``--8<--`` markers.
+The article /sequence/tcn/ shows the sections between the ``--8<--`` markers.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from torch import nn
 
 from snippets.sequence.tcn import TCN, check_input
 
-# --8<-- [end:imports]
-
 # The experiment's configuration (see ``experiment``): about 27,000 parameters per model, and a
 # budget that keeps the three runs under five minutes on one CPU core (about 3.5 measured).
 LENGTH = 200  # T
@@ -34,6 +32,7 @@ EVAL_EVERY = 100
 TCN_CHANNELS, TCN_KERNEL = (22,) * 5, 6  # receptive field 1 + 2·5·31 = 311 ≥ T
 LSTM_HIDDEN, GRU_HIDDEN = 80, 93
 DATA_SEED, TEST_SEED, MODEL_SEED = 0, 1, 0
+# --8<-- [end:imports]
 
 
 # --8<-- [start:data]
@@ -56,7 +55,6 @@ def make_adding_data(n: int, length: int, seed: int) -> tuple[torch.Tensor, torc
     x = torch.stack([values, markers], dim=1)  # 2 × (n, T) -> (n, 2, T)
     y = (values[rows, first] + values[rows, second])[:, None]  # (n,) -> (n, 1)
     return x, y
-# --8<-- [end:data]
 
 
 def constant_mse(y: torch.Tensor, prediction: float = 1.0) -> float:
@@ -64,6 +62,7 @@ def constant_mse(y: torch.Tensor, prediction: float = 1.0) -> float:
     two uniform values) it estimates the sum's variance, 2 · 1/12 = 1/6 ≈ 0.1667. (The paper
     quotes "about 0.1767" for this baseline.)"""
     return nn.functional.mse_loss(torch.full_like(y, prediction), y).item()
+# --8<-- [end:data]
 
 
 # --8<-- [start:recurrent]

@@ -3,7 +3,7 @@ the stack, and its receptive field (computed by formula and measured with gradie
 
 Bai, Kolter & Koltun (2018), "An Empirical Evaluation of Generic Convolutional and Recurrent
 Networks for Sequence Modeling", arXiv:1803.01271.
-Work in progress for /sequence/tcn/: the article shows the sections between the ``--8<--`` markers.
+The article /sequence/tcn/ shows the sections between the ``--8<--`` markers.
 
 Every module here takes and returns tensors laid out as ``nn.Conv1d`` wants them:
 (batch, channels, length).

@@ -42,7 +42,6 @@ def shapes():
         print(f"block {i} (dilation {2**i}): {tuple(h.shape)}")
     print("model(x):", tuple(model(x).shape), " model(x, return_sequence=True):",
           tuple(model(x, return_sequence=True).shape))
-    print("receptive field:", model.receptive_field)
     # --8<-- [end:shapes]
 
 
