@@ -313,3 +313,14 @@ def test_tcn_claims_hold(built_site):
     assert models["LSTM"]["final_mse"] > 0.5 * run["baseline_mse"]  # near the trivial baseline
     assert models["TCN"]["final_mse"] < models["GRU"]["final_mse"] < 0.1 * run["baseline_mse"]  # GRU learns too
     assert 0.15 < run["baseline_mse"] < 0.19 and run["total_seconds"] < 300
+
+
+def test_tcn_airline_claims_hold(built_site):
+    """The TCN article's airline paragraph: a lower median than the LSTM and Holt-Winters, but
+    a seed spread wider than the gaps; under a minute per seed."""
+    run = json.loads(next(built_site.cache.glob("jobs/tcn-airline/*/values.json")).read_text())
+    rmse = run["recursive"]["rmse"]
+    assert rmse["median"] < run["lstm_closed_rmse"] and rmse["median"] < run["holt_winters_rmse"]
+    spread = rmse["max"] - rmse["min"]
+    assert spread > run["lstm_closed_rmse"] - rmse["median"] and spread > run["holt_winters_rmse"] - rmse["median"]
+    assert max(r["seconds"] for r in run["runs"]) < 60

@@ -95,7 +95,7 @@ def train(model: nn.Module, X: np.ndarray, Y: np.ndarray, *, epochs: int, seed: 
 @one_thread()
 def fit_and_forecast(series: pd.Series, *, seed: int, train_end: str = airline.TRAIN_END, test_months: int = 24,
                      horizon: int = 1, lookback: int = 12, hidden: int = 16, epochs: int = 60,
-                     lr: float = 1e-2) -> dict:
+                     lr: float = 1e-2, make_model=None) -> dict:
     """Train on the months up to ``train_end``; forecast the next ``test_months`` months twice:
     one step ahead (true history fed back) and recursively (the model's own forecasts fed back).
     Both forecasts are in passengers."""
@@ -110,7 +110,7 @@ def fit_and_forecast(series: pd.Series, *, seed: int, train_end: str = airline.T
     X, Y = airline.make_windows(z[:n_z], lookback, horizon)  # (N, lookback), (N, horizon)
 
     torch.manual_seed(seed)
-    model = LSTMForecaster(hidden)
+    model = make_model() if make_model else LSTMForecaster(hidden)  # any (B, lookback, 1) -> (B, 1) model
     start = time.perf_counter()
     losses = train(model, X, Y, epochs=epochs, seed=seed, lr=lr)
     seconds = time.perf_counter() - start

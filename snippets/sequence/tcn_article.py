@@ -4,7 +4,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from snippets.build import figure, output, values
-from snippets.sequence import adding
+from snippets.sequence import adding, airline, lstm
 from snippets.sequence.tcn import (
     TCN,
     input_steps_reached,
@@ -14,7 +14,22 @@ from snippets.sequence.tcn import (
 )
 
 # isort: split
+# --8<-- [start:airline]
 import torch
+from torch import nn
+
+
+class TCNForecaster(nn.Module):
+    """The LSTM article's forecaster with a TCN inside: (B, lookback, 1) windows -> (B, 1).
+    Three blocks of kernel 2 see 1 + 2·(2³ − 1) = 15 ≥ 12 months."""
+
+    def __init__(self, channels=(16, 16, 16), kernel_size: int = 2):
+        super().__init__()
+        self.tcn = TCN(in_channels=1, out_features=1, channels=list(channels), kernel_size=kernel_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.tcn(x.transpose(1, 2))  # (B, lookback, 1) -> (B, 1, lookback) -> (B, 1)
+# --8<-- [end:airline]
 
 CONFIGS = ((2, 1), (2, 3), (2, 5), (3, 2), (3, 4), (5, 3))  # (kernel size k, blocks n)
 # from Bai, Kolter & Koltun (2018), table 1: adding problem, T = 600, test MSE (lower is better)
@@ -126,3 +141,33 @@ def adding_curves(theme, tcn_adding) -> Figure:
            title=f"adding problem, T = {tcn_adding['length']}")
     ax.legend(loc="lower left", fontsize=8)
     return fig
+
+
+@values("tcn-airline", page="sequence/tcn", data=("airline-passengers.csv",),
+        needs=("lstm-airline-runs", "lstm-airline-baselines"))
+def tcn_airline(lstm_airline_runs, lstm_airline_baselines) -> dict:
+    """The TCN in the LSTM article's setting: same split, scaler, windows, closed-loop objective,
+    epochs and seeds; only the network differs."""
+    import statistics
+
+    series = airline.load_airline()
+    _, test_part = airline.split(series)
+    runs = []
+    for seed in (0, 1, 2, 3, 4):
+        out = lstm.fit_and_forecast(series, seed=seed, horizon=24, make_model=TCNForecaster)
+        runs.append({"seed": seed, "seconds": out["seconds"],
+                     **{h: airline.metrics(test_part, out[h]) for h in ("one_step", "recursive")}})
+    result = {}
+    for h in ("one_step", "recursive"):
+        result[h] = {}
+        for m in ("rmse", "mae", "mape"):
+            values_ = [r[h][m] for r in runs]
+            med = statistics.median(values_)
+            result[h][m] = {"median": med, "min": min(values_), "max": max(values_),
+                            "cell": f"{med:.1f} ({min(values_):.1f}–{max(values_):.1f})"}
+    result["runs"] = runs
+    result["parameters"] = sum(p.numel() for p in TCNForecaster().parameters())
+    result["seconds_median"] = statistics.median(r["seconds"] for r in runs)
+    result["lstm_closed_rmse"] = lstm_airline_runs["closed"]["recursive"]["rmse"]["median"]
+    result["holt_winters_rmse"] = lstm_airline_baselines["holt_winters"]["recursive"]["rmse"]
+    return result
