@@ -89,6 +89,14 @@ def output(job_id: str, *, page: str, needs=(), data=(), raises: str | None = No
     return _declare("output", job_id, page=page, needs=needs, data=data, raises=raises, **params)
 
 
+def _checked_files(files, where: str) -> tuple[str, ...]:
+    """The ``files`` of a values job: plain names, none taken by the cache entry's own files."""
+    for name in files:
+        if not isinstance(name, str) or "/" in name or name in ("values.json", "manifest.json"):
+            raise JobDeclarationError(f"{where}: files must be plain file names, got {name!r}")
+    return tuple(files)
+
+
 def values(job_id: str, *, page: str, needs=(), data=(), files=(), **params):
     """A values job: ``fn(**needs)`` returns a dict of JSON values used in the prose.
 
@@ -97,11 +105,8 @@ def values(job_id: str, *, page: str, needs=(), data=(), files=(), **params):
     They are cached with its values, and a job that needs it finds their paths under
     ``<need>["files"][name]``.
     """
-    for name in files:
-        if not isinstance(name, str) or "/" in name or name in ("values.json", "manifest.json"):
-            raise JobDeclarationError(f"files must be plain file names, got {name!r}")
     if files:
-        params["files"] = tuple(files)
+        params["files"] = _checked_files(files, "@values")
     return _declare("values", job_id, page=page, needs=needs, data=data, **params)
 
 
@@ -163,12 +168,9 @@ def jobs_in_source(source: str, path: Path, module: str) -> list[JobSpec]:
             needs = tuple(kwargs.pop("needs", ()))
             data = tuple(kwargs.pop("data", ()))
             if kind == "values" and "files" in kwargs:
-                kwargs["files"] = tuple(kwargs["files"])
-                if not kwargs["files"]:
-                    del kwargs["files"]
-                elif kind == "values" and any("/" in n or n in ("values.json", "manifest.json")
-                                              for n in kwargs["files"]):
-                    raise JobDeclarationError(f"{where}: files must be plain file names, got {kwargs['files']}")
+                files = kwargs.pop("files")
+                if files:
+                    kwargs["files"] = _checked_files(files, where)
             if kind == "figure":
                 kwargs.setdefault("format", "svg")
                 if kwargs["format"] not in FORMATS:

@@ -28,7 +28,8 @@ BASELINES = {
 }
 
 
-def _summary(per_seed: list[float]) -> dict:
+def summary(per_seed: list[float]) -> dict:
+    """Median, min, max over seeds, and the table cell "median (min–max)"."""
     return {"median": statistics.median(per_seed), "min": min(per_seed), "max": max(per_seed),
             "cell": f"{statistics.median(per_seed):.1f} ({min(per_seed):.1f}–{max(per_seed):.1f})"}
 
@@ -141,8 +142,8 @@ def _runs(train_end: str) -> dict:
     for name, per_seed in runs.items():
         result[name] = {
             "runs": per_seed,
-            "seconds": _summary([r["seconds"] for r in per_seed]),
-            **{h: {m: _summary([r["metrics"][h][m] for r in per_seed]) for m in ("rmse", "mae", "mape")}
+            "seconds": summary([r["seconds"] for r in per_seed]),
+            **{h: {m: summary([r["metrics"][h][m] for r in per_seed]) for m in ("rmse", "mae", "mape")}
                for h in ("one_step", "recursive")},
         }
     return result

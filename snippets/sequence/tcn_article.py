@@ -5,6 +5,7 @@ from matplotlib.figure import Figure
 
 from snippets.build import figure, output, values
 from snippets.sequence import adding, airline, lstm
+from snippets.sequence.lstm_airline import SEEDS, summary
 from snippets.sequence.tcn import (
     TCN,
     input_steps_reached,
@@ -148,26 +149,18 @@ def adding_curves(theme, tcn_adding) -> Figure:
 def tcn_airline(lstm_airline_runs, lstm_airline_baselines) -> dict:
     """The TCN in the LSTM article's setting: same split, scaler, windows, closed-loop objective,
     epochs and seeds; only the network differs."""
-    import statistics
-
     series = airline.load_airline()
     _, test_part = airline.split(series)
     runs = []
-    for seed in (0, 1, 2, 3, 4):
+    for seed in SEEDS:
         out = lstm.fit_and_forecast(series, seed=seed, horizon=24, make_model=TCNForecaster)
         runs.append({"seed": seed, "seconds": out["seconds"],
                      **{h: airline.metrics(test_part, out[h]) for h in ("one_step", "recursive")}})
-    result = {}
-    for h in ("one_step", "recursive"):
-        result[h] = {}
-        for m in ("rmse", "mae", "mape"):
-            values_ = [r[h][m] for r in runs]
-            med = statistics.median(values_)
-            result[h][m] = {"median": med, "min": min(values_), "max": max(values_),
-                            "cell": f"{med:.1f} ({min(values_):.1f}–{max(values_):.1f})"}
+    result = {h: {m: summary([r[h][m] for r in runs]) for m in ("rmse", "mae", "mape")}
+              for h in ("one_step", "recursive")}
     result["runs"] = runs
     result["parameters"] = sum(p.numel() for p in TCNForecaster().parameters())
-    result["seconds_median"] = statistics.median(r["seconds"] for r in runs)
+    result["seconds_median"] = summary([r["seconds"] for r in runs])["median"]
     result["lstm_closed_rmse"] = lstm_airline_runs["closed"]["recursive"]["rmse"]["median"]
     result["holt_winters_rmse"] = lstm_airline_baselines["holt_winters"]["recursive"]["rmse"]
     return result
