@@ -2,6 +2,7 @@
 
 import functools
 import json
+import os
 import subprocess
 import sys
 
@@ -257,3 +258,93 @@ def test_values_jobs_can_write_files_that_other_jobs_read(project):
     assert statuses(again)["trained"] == "cached" and statuses(again)["reuse"] == "cached"
     (entry / "weights.json").unlink()  # an entry without its file is incomplete: the job runs again
     assert statuses(build(pkg))["trained"] == "run"
+
+
+EXTERNAL_JOB = {
+    "jobs_ext.py": """
+        import os
+
+        from snippets.build import values
+
+        @values("uses-weights", page="t/e", external=("$MODEL_NOTES_TEST_WEIGHTS", "~/hub/*/model.bin"))
+        def uses_weights():
+            path = os.environ.get("MODEL_NOTES_TEST_WEIGHTS")
+            return {"weights": open(path).read() if path and os.path.isfile(path) else None}
+        """,
+}
+
+
+def test_external_files_are_part_of_the_key(project, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))  # what ~ expands to
+    monkeypatch.delenv("MODEL_NOTES_TEST_WEIGHTS", raising=False)
+    pkg = project(EXTERNAL_JOB)
+    plan = lambda: runner.make_plan(pkg)
+    key = lambda: plan().keys["uses-weights"]
+    nothing = key()
+    assert plan().inputs["uses-weights"]["external"] == {"$MODEL_NOTES_TEST_WEIGHTS": [], "~/hub/*/model.bin": []}
+
+    weights = home / "hub" / "snapshot-1" / "model.bin"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"1234")
+    appeared = key()
+    assert appeared != nothing and key() == appeared
+    ((path, size, _),) = plan().inputs["uses-weights"]["external"]["~/hub/*/model.bin"]
+    assert (path, size) == (str(weights), 4)
+
+    weights.write_bytes(b"12345")  # another size
+    resized = key()
+    assert resized not in (nothing, appeared)
+    mtime = weights.stat().st_mtime_ns
+    os.utime(weights, ns=(mtime, mtime + 10**9))  # the same size, another modification time
+    assert key() not in (nothing, appeared, resized)
+
+    weights.unlink()
+    assert key() == nothing
+    weights.mkdir()  # a folder is not a weights file
+    assert key() == nothing
+    weights.rmdir()
+    blob = home / "blobs" / "abc"  # the Hugging Face cache links snapshots to blobs
+    blob.parent.mkdir()
+    blob.write_bytes(b"123")
+    weights.symlink_to(blob)
+    assert plan().inputs["uses-weights"]["external"]["~/hub/*/model.bin"][0][1] == 3
+
+
+def test_external_variables(project, tmp_path, monkeypatch):
+    from snippets.build.cache import external_files
+
+    file = tmp_path / "w.bin"
+    file.write_text("w")
+    monkeypatch.delenv("MODEL_NOTES_TEST_UNSET", raising=False)
+    monkeypatch.setenv("MODEL_NOTES_TEST_EMPTY", "")
+    assert external_files(("$MODEL_NOTES_TEST_UNSET",), tmp_path) == {"$MODEL_NOTES_TEST_UNSET": []}
+    # an empty variable must not turn the pattern into the root folder or into an absolute path
+    assert external_files(("$MODEL_NOTES_TEST_EMPTY", "${MODEL_NOTES_TEST_EMPTY}" + str(file)), tmp_path) == \
+        {"$MODEL_NOTES_TEST_EMPTY": [], "${MODEL_NOTES_TEST_EMPTY}" + str(file): []}
+    monkeypatch.setenv("MODEL_NOTES_TEST_SET", str(file))
+    (match,) = external_files(("${MODEL_NOTES_TEST_SET}",), tmp_path)["${MODEL_NOTES_TEST_SET}"]
+    assert match[:2] == [str(file), 1]
+    monkeypatch.setenv("MODEL_NOTES_TEST_SET", "w.bin")  # relative: from the folder jobs run in
+    assert external_files(("$MODEL_NOTES_TEST_SET",), tmp_path)["$MODEL_NOTES_TEST_SET"][0][0] == str(file)
+    monkeypatch.setenv("MODEL_NOTES_TEST_SET", str(tmp_path))  # a folder matches nothing
+    assert external_files(("$MODEL_NOTES_TEST_SET",), tmp_path) == {"$MODEL_NOTES_TEST_SET": []}
+
+
+def test_a_job_reruns_when_its_external_file_appears_or_changes(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "_failed_before", {})
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MODEL_NOTES_TEST_WEIGHTS", raising=False)
+    pkg = project(EXTERNAL_JOB)
+    assert build(pkg).values("uses-weights") == {"weights": None}
+    assert statuses(build(pkg)) == {"uses-weights": "cached"}
+    weights = tmp_path / "weights.bin"
+    weights.write_text("pretrained")
+    monkeypatch.setenv("MODEL_NOTES_TEST_WEIGHTS", str(weights))
+    found = build(pkg)
+    assert statuses(found) == {"uses-weights": "run"} and found.values("uses-weights") == {"weights": "pretrained"}
+    weights.write_text("fine-tuned")
+    assert build(pkg).values("uses-weights") == {"weights": "fine-tuned"}
+    weights.unlink()
+    gone = build(pkg)
+    assert statuses(gone) == {"uses-weights": "cached"} and gone.values("uses-weights") == {"weights": None}

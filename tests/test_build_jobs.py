@@ -102,3 +102,28 @@ def test_real_project_plan_imports_no_job_module():
     imported = set(sys.modules) - before
     assert not any(m.startswith("snippets.activations") for m in imported)
     assert "torch" not in imported
+
+
+def test_external_patterns_are_read_statically_and_kept_apart_from_params():
+    (spec,) = parse("from snippets.build import values\n"
+                    "@values('w', page='a/b', external=('$WEIGHTS', '~/hub/*/model.safetensors'))\n"
+                    "def w(): ...\n")
+    assert spec.external == ("$WEIGHTS", "~/hub/*/model.safetensors") and spec.params == {}
+    (plain,) = parse("from snippets.build import output\n@output('o', page='a/b')\ndef o(): ...\n")
+    assert plain.external == ()
+
+
+@pytest.mark.parametrize("value", ["'$WEIGHTS'", "('$WEIGHTS', '')", "['$WEIGHTS']", "(1,)"])
+def test_external_must_be_a_tuple_of_non_empty_patterns(value):
+    with pytest.raises(JobDeclarationError, match=r"m.py:2: external must be a tuple of non-empty path patterns"):
+        parse(f"from snippets.build import figure\n@figure('f', page='a/b', external={value})\ndef f(theme): ...\n")
+    with pytest.raises(JobDeclarationError, match=r"@values\('v'\): external must be a tuple"):
+        values("v", page="a/b", external=eval(value))
+
+
+def test_decorator_records_external_patterns():
+    @output("o", page="a/b", external=("$WEIGHTS",))
+    def fn():
+        pass
+
+    assert fn.__job__["external"] == ("$WEIGHTS",) and fn.__job__["params"] == {"raises": None}

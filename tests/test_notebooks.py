@@ -25,6 +25,29 @@ def test_listings_are_fences_made_of_includes_only():
     assert notebooks.listings(md) == [['--8<-- "a.py:one"', '--8<-- "a.py:two"'], ['--8<-- "b.py:four"']]
 
 
+def test_listings_may_stand_around_if_blocks_but_not_inside():
+    listing = '```python\n--8<-- "a.py:one"\n```\n'
+    ok = "{{ if v.found }}\n![map](figure:f)\n{{ else }}\nnone\n{{ end }}\n" + listing
+    assert notebooks.listings(ok) == [['--8<-- "a.py:one"']]
+    inside = "# P\n\n{{ if v.found }}\n" + listing + "{{ end }}\n"
+    with pytest.raises(notebooks.NotebookError, match=r"p.ko.md, line 4: a listing inside an \{\{ if \}\} block"):
+        notebooks.listings(inside, "p.ko.md")
+
+
+def test_a_listing_that_is_a_job_body_brings_its_raises_and_external_files(tmp_path):
+    (tmp_path / "docs/s").mkdir(parents=True)
+    (tmp_path / "m.py").write_text(
+        "from snippets.build import output\n\n\n"
+        "@output('weights', page='s/p', external=('$W', '~/w.bin'))\ndef weights():\n"
+        "    # --8<-- [start:w]\n    print('w')\n    # --8<-- [end:w]\n\n\n"
+        "@output('boom', page='s/p', raises='ZeroDivisionError')\ndef boom():\n"
+        "    # --8<-- [start:boom]\n    1 / 0\n    # --8<-- [end:boom]\n")
+    page = '# P\n```python\n--8<-- "m.py:w"\n```\n```python\n--8<-- "m.py:boom"\n```\n'
+    (tmp_path / "docs/s/p.ko.md").write_text(page)
+    (found,) = notebooks.discover(tmp_path / "docs", tmp_path).values()
+    assert found.cells == ("print('w')", "1 / 0") and found.raises == (1,) and found.external == ("$W", "~/w.bin")
+
+
 def test_languages_must_show_the_same_listings(tmp_path):
     (tmp_path / "docs/s").mkdir(parents=True)
     (tmp_path / "m.py").write_text("# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n# --8<-- [start:b]\ny = 2\n"

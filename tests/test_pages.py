@@ -1,6 +1,7 @@
 """Placeholders in pages: values, outputs, figures, and the errors writers get."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -25,7 +26,11 @@ def build(tmp_path):
     (o / "output.txt").write_text("x = 1\nprint(```)\n")
     f = tmp_path / "f"
     f.mkdir()
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    (flags / "values.json").write_text('{"found": true, "none": false, "count": 0, "model": {"name": "deit"}}')
     results = {
+        "flags": JobResult(spec("flags", "values"), "k6", "cached", 0.1, flags),
         "nums": JobResult(spec("nums", "values"), "k1", "cached", 0.1, v),
         "out": JobResult(spec("out", "output"), "k2", "cached", 0.1, o),
         "fig": JobResult(spec("fig", "figure"), "k3", "run", 0.1, f),
@@ -101,3 +106,97 @@ def test_tex_filter_writes_powers_of_ten(build):
     assert r.errors == []
     assert r.markdown == r"\(4.73 \times 10^{-4}\) 1.3 \times 10^{3} -1.5"
     assert "unknown filter 'bogus'" in render("{{ nums.err|bogus }}", src_uri="p.en.md", build=build).errors[0]
+
+
+BLOCK_PAGE = """# Title
+
+{{ if %s }}
+Pretrained: {{ nums.n }}
+
+![map](figure:fig)
+{{ else }}
+No weights were found.
+
+{{ output out }}
+{{ end }}
+
+After."""
+
+
+@pytest.mark.parametrize("condition, shown", [
+    ("flags.found", True), ("flags.none", False), ("flags.count", False), ("flags.model.name", True),
+    ("not flags.found", False), ("not flags.none", True),
+])
+def test_if_block_shows_one_part_and_uses_only_its_jobs(build, condition, shown):
+    r = render(BLOCK_PAGE % condition, src_uri="sec/page.en.md", build=build)
+    assert r.errors == []
+    assert "{{" not in r.markdown and r.markdown.startswith("# Title\n\n") and r.markdown.endswith("\n\nAfter.")
+    if shown:
+        assert "Pretrained: 1347" in r.markdown and "fig.light.svg" in r.markdown and "No weights" not in r.markdown
+        assert r.jobs == {"flags", "nums", "fig"}
+    else:
+        assert "Pretrained" not in r.markdown and "No weights were found." in r.markdown and "x = 1" in r.markdown
+        assert r.jobs == {"flags", "out"}
+
+
+def test_if_block_without_else(build):
+    text = "a\n{{ if flags.found }}\nyes\n{{ end }}\nb\n  {{ if flags.none }}\n  no\n  {{ end }}\nc"
+    r = render(text, src_uri="sec/page.ko.md", build=build)
+    assert r.errors == [] and r.markdown == "a\nyes\nb\nc"
+
+
+def test_if_block_on_a_failed_job_shows_the_failure_and_neither_part(build):
+    r = render("# Title\n\n{{ if broken.x }}\nyes {{ nums.n }}\n{{ else }}\nno\n{{ end }}\n", src_uri="sec/page.en.md",
+               build=build)
+    assert r.errors == [] and r.failed_jobs == ["broken"] and r.jobs == {"broken"}
+    assert '!!! failure "Build job failed: broken (sec/page)"' in r.markdown
+    assert "**⚠ computation failed: broken**" in r.markdown
+    assert "yes" not in r.markdown and "no\n" not in r.markdown
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x\n{{ if flags.found }}\n{{ if flags.none }}\nz\n{{ end }}\n{{ end }}",
+     "line 3: {{ if }} inside the {{ if }} of line 2: blocks do not nest"),
+    ("x\n{{ if flags.found }}\ny", "line 2: {{ if }} without {{ end }}"),
+    ("x\n{{ else }}\ny", "line 2: {{ else }} without an open {{ if }}"),
+    ("x\n\n{{ end }}", "line 3: {{ end }} without an open {{ if }}"),
+    ("{{ if flags.found }}\n{{ else }}\n{{ else }}\n{{ end }}",
+     "line 3: a second {{ else }} in the {{ if }} of line 1"),
+    ("{{ if flags.found }}\n{{ end flags.found }}", "line 2: {{ end }} takes nothing after it"),
+    ("{{ if nope.x }}\n{{ end }}", "line 1: {{ if nope.x }} names unknown job 'nope'"),
+    ("{{ if flags.missing }}\n{{ end }}", "line 1: {{ if flags.missing }}: job 'flags' has no value 'missing'"),
+    ("{{ if out.x }}\n{{ end }}", "a output job, not a values job"),
+    ("{{ if }}\n{{ end }}", "expected {{ if job-id.key }} or {{ if not job-id.key }}"),
+    ("see {{ if flags.found }} here", "must each stand on a line of their own"),
+])
+def test_block_errors_name_the_page_and_line(build, text, message):
+    r = render(text, src_uri="sec/page.ko.md", build=build)
+    assert len(r.errors) == 1 and message in r.errors[0] and r.errors[0].startswith("sec/page.ko.md: "), r.errors
+
+
+def test_block_errors_count_lines_from_the_first_line_of_the_file(build):
+    r = render("a\n{{ if flags.found }}", src_uri="sec/page.ko.md", build=build, first_line=5)
+    assert r.errors == ["sec/page.ko.md: line 6: {{ if }} without {{ end }}"]
+    assert "{{" not in r.markdown  # the block lines are gone, every part is shown
+
+
+def test_notice_goes_under_the_title_after_the_failure_boxes(build):
+    md = render("# T\n\n{{ broken.x }}", src_uri="sec/page.en.md", build=build, notice="NOTICE").markdown
+    assert md.index("# T") < md.index("!!! failure") < md.index("NOTICE") < md.index("computation failed")
+    assert render("# T\n\nbody", src_uri="sec/page.en.md", build=build, notice="NOTICE").markdown == \
+        "# T\n\nNOTICE\n\n\nbody"
+
+
+def test_hook_counts_block_lines_in_the_page_file(build, monkeypatch):
+    from mkdocs.exceptions import PluginError
+    from mkdocs.utils.meta import get_data
+
+    from snippets.build import mkdocs_hook
+
+    raw = '---\ndescription: "x"\n---\n\n# T\n\n{{ if flags.found }}\n'
+    markdown, _ = get_data(raw)  # what MkDocs hands the hook: the front matter cut off
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="sec/page.en.md", content_string=raw))
+    monkeypatch.setitem(mkdocs_hook.session, "build", build)
+    monkeypatch.setitem(mkdocs_hook.session, "command", "build")
+    with pytest.raises(PluginError, match=r"^sec/page.en.md: line 7: \{\{ if \}\} without \{\{ end \}\}$"):
+        mkdocs_hook.on_page_markdown(markdown, page, None, None)

@@ -349,3 +349,53 @@ def test_tcn_airline_claims_hold(built_site):
     spread = rmse["max"] - rmse["min"]
     assert spread > run["lstm_closed_rmse"] - rmse["median"] and spread > run["holt_winters_rmse"] - rmse["median"]
     assert max(r["seconds"] for r in run["runs"]) < 60
+
+
+def test_vit_fine_tuning_claims_hold(built_site):
+    """What /vit/fine-tuning/ says about its two experiments; if a rebuild changes the numbers so that
+    a sentence no longer holds, this fails and the sentence has to change."""
+    res, swap = job_values(built_site, "vit-finetune-resolution"), job_values(built_site, "vit-finetune-head-swap")
+    runs = res["runs"]
+    assert (res["before"]["tokens"], res["after"]["tokens"]) == (17, 65)  # "a 4×4 grid ... an 8×8 grid"
+    # resampled is highest from the start and stays ahead; "well below" its 16×16 accuracy before fine-tuning
+    for step in ("at_0", "at_50", "at_100", "at_300"):
+        assert runs["resample"][step] > runs["new_pos"][step] > runs["scratch"][step], step
+    assert runs["resample"]["at_0"] < res["native"] - 0.05
+    assert runs["resample"]["final"] > runs["resample"]["at_0"]  # "fine-tuning brings it back"
+    assert runs["new_pos"]["final"] < runs["resample"]["final"] - 0.03  # "still at ..." (has to relearn)
+    assert runs["scratch"]["final"] < 0.8  # "only reaches"
+    # head swap: both new-head models start from the share of fives; the swap leads early, scratch overtakes
+    fives = swap["runs"]["swap"]["at_0"]
+    assert swap["runs"]["probe"]["at_0"] == fives and 0.15 < fives < 0.25
+    assert swap["runs"]["swap"]["at_50"] > swap["runs"]["scratch"]["at_50"] + 0.1  # "clearly helps early on"
+    assert swap["scratch_ahead_from"] is not None and swap["scratch_ahead_from"] < swap["steps"]
+    assert swap["runs"]["scratch"]["final"] > swap["runs"]["swap"]["final"]
+    assert swap["runs"]["probe"]["final"] < min(swap["runs"]["swap"]["final"], swap["runs"]["scratch"]["final"])
+
+    from snippets.vit.digits import load_checkpoint
+
+    model, meta = load_checkpoint(next(built_site.cache.glob("jobs/vit-finetune-resolution/*/vit-digits-32.pt")))
+    assert model.config.img_size == 32 and meta["fine_tuned_from"] == "vit-digits.pt"
+
+
+def test_vit_attention_map_claims_hold(built_site):
+    """What /vit/attention-map/ says about the digits model's maps, and the offline fallback."""
+    maps = job_values(built_site, "vit-attn-digits")
+    ink = maps["ink"]
+    assert ink["cls"]["d1"] < ink["patches"]  # the first block's class token looks mostly at the background
+    assert ink["cls"]["d4"] > ink["cls"]["d1"]  # "rises"
+    assert ink["rollout"]["d4"] > ink["rollout"]["d1"]
+    assert abs(ink["rollout"]["d4"] - ink["patches"]) < 0.05  # "about the share of such patches"
+    uniform = maps["uniform_distance"]
+    # "every head in every block ... close to looking at all patches equally; no local head"
+    assert 0.9 * uniform < maps["distance_range"]["min"] and maps["distance_range"]["max"] < 1.15 * uniform
+    deit = job_values(built_site, "vit-deit-attention")
+    if not deit["available"]:  # the default, offline build: the page says so and shows no DeiT maps
+        from snippets.vit.attention_maps import NO_WEIGHTS_MESSAGE
+
+        for lang, title in (("ko", "사전 학습"), ("en", "No pretrained weights")):
+            page = article(page_html(built_site.dir, "vit/attention-map", lang))
+            notes = [n for n in page.select(".admonition.note") if title in n.get_text()]
+            assert len(notes) == 1, lang
+            assert NO_WEIGHTS_MESSAGE in page.get_text()
+            assert not page.select('img[src*="vit-deit-maps"]')

@@ -3,17 +3,20 @@
 An entry lives at ``<cache>/jobs/<job id>/<key>/`` and holds the job's artifacts and a
 ``manifest.json``. The key is the sha256 of everything the result depends on (DESIGN.md,
 contract 3): the job's declaration and parameters, the source of its module and of every
-project module that module imports, the data files it declares, the versions of the
+project module that module imports, the data files it declares, the files outside the
+repository it declares (``external=``, see :func:`external_files`), the versions of the
 libraries those modules import, the keys of the jobs it needs, the runner code, and Python.
 Nothing else goes in, so editing prose changes no key.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -50,6 +53,37 @@ def artifact_names(kind: str, fmt: str = "svg") -> list[str]:
     return ["values.json"]
 
 
+_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
+
+
+def external_files(patterns, root: Path) -> dict[str, list]:
+    """Per ``external=`` pattern, the files it matches now, sorted: ``[path, size, mtime_ns]``.
+
+    A pattern is expanded as a shell would (``$VAR``, ``${VAR}``, ``~``) and then globbed; a
+    relative result is taken from ``root``, where the worker runs jobs. A pattern that names an
+    unset or empty variable matches nothing: ``"$WEIGHTS"`` with ``WEIGHTS=""`` must not become
+    the current folder, nor ``"$CACHE/x"`` the root's ``/x``. Only files match (a folder does
+    not); symlinks are followed, as the Hugging Face cache links snapshots to blobs.
+
+    Size and modification time stand for the content instead of a sha256: weights files are
+    large (a ViT-B checkpoint is 350 MB) and every build, every ``make serve`` rebuild included,
+    computes every key. Replacing or editing a file changes its mtime; a mere ``touch`` re-runs
+    the job once, which is harmless.
+    """
+    found = {}
+    for pattern in patterns:
+        names = [m.group(1).strip("{}") for m in _VARIABLE.finditer(pattern)]
+        matches = []
+        if all(os.environ.get(name) for name in names):
+            expanded = os.path.expanduser(os.path.expandvars(pattern))
+            for path in sorted(glob.glob(os.path.join(root, expanded))):
+                if os.path.isfile(path):
+                    stat = os.stat(path)
+                    matches.append([path, stat.st_size, stat.st_mtime_ns])
+        found[pattern] = matches
+    return found
+
+
 def key_inputs(spec: JobSpec, graph: ProjectGraph, need_keys: dict[str, str]) -> dict:
     if spec.kind == "notebook":
         modules, tops = set(), set(NOTEBOOK_LIBRARIES)
@@ -76,6 +110,7 @@ def key_inputs(spec: JobSpec, graph: ProjectGraph, need_keys: dict[str, str]) ->
                 "needs": list(spec.needs), "params": spec.params},
         "modules": {name: graph.modules[name].digest for name in modules},
         "data": data,
+        "external": external_files(spec.external, graph.package_dir.parent),
         "needs": need_keys,
         "libraries": library_versions(tops),
         "runner": {name: sha256_file(here / name) for name in RUNNER_FILES[spec.kind]},

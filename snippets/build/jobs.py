@@ -6,6 +6,12 @@ A job is a function in a ``snippets`` module, marked with one of three decorator
     @output("gelu-table", page="activations/gelu")           # fn() prints; stdout is captured
     @values("gelu-approx-errors", page="activations/gelu")   # fn(**needs) -> dict of JSON values
 
+Every decorator also takes ``needs=`` (ids of values jobs whose results are passed in),
+``data=`` (files under ``snippets/data/`` the job reads) and ``external=`` (path patterns of
+files outside the repository that the job may read, such as optional pretrained weights:
+``external=("$MODEL_NOTES_WEIGHTS", "~/.cache/huggingface/hub/models--x/snapshots/*/model.safetensors")``;
+the files they match are part of the job's key, see :func:`snippets.build.cache.external_files`).
+
 At run time the decorators only attach their arguments to the function, so a job module
 imports like any other module and its tests can call the functions directly.
 
@@ -43,6 +49,7 @@ class JobSpec:
     page: str  # article the job belongs to, e.g. "activations/gelu"
     needs: tuple[str, ...] = ()  # ids of `values` jobs whose results are passed in
     data: tuple[str, ...] = ()  # files under snippets/data/ that the job reads
+    external: tuple[str, ...] = ()  # path patterns outside the repository (see cache.external_files)
     params: dict = field(default_factory=dict)  # every other decorator argument
 
     @property
@@ -57,16 +64,28 @@ class JobSpec:
 # --- the decorators (run time) -------------------------------------------------------------
 
 
-def _declare(kind: str, job_id: str, *, page: str, needs=(), data=(), **params):
+def _declare(kind: str, job_id: str, *, page: str, needs=(), data=(), external=(), **params):
     if not JOB_ID.match(job_id):
         raise JobDeclarationError(f"job id must be kebab-case ([a-z0-9-]), got {job_id!r}")
+    external = _checked_external(external, f"@{kind}({job_id!r})")
 
     def mark(fn):
         fn.__job__ = {"kind": kind, "id": job_id, "page": page, "needs": tuple(needs),
-                      "data": tuple(data), "params": params}
+                      "data": tuple(data), "external": external, "params": params}
         return fn
 
     return mark
+
+
+def _checked_external(patterns, where: str) -> tuple[str, ...]:
+    """``external``: a tuple of non-empty path patterns, such as ``"$HF_HUB_CACHE/models--x/*/model.bin"``.
+
+    A bare string would be iterated letter by letter, so it is refused rather than converted.
+    """
+    if not isinstance(patterns, tuple) or not all(isinstance(p, str) and p.strip() for p in patterns):
+        raise JobDeclarationError(f"{where}: external must be a tuple of non-empty path patterns, "
+                                  f"got {patterns!r}")
+    return patterns
 
 
 def figure(job_id: str, *, page: str, needs=(), data=(), format: str = "svg", **params):
@@ -167,6 +186,7 @@ def jobs_in_source(source: str, path: Path, module: str) -> list[JobSpec]:
             page = kwargs.pop("page")
             needs = tuple(kwargs.pop("needs", ()))
             data = tuple(kwargs.pop("data", ()))
+            external = _checked_external(kwargs.pop("external", ()), where)
             if kind == "values" and "files" in kwargs:
                 files = kwargs.pop("files")
                 if files:
@@ -176,7 +196,8 @@ def jobs_in_source(source: str, path: Path, module: str) -> list[JobSpec]:
                 if kwargs["format"] not in FORMATS:
                     raise JobDeclarationError(f"{where}: figure format must be one of {FORMATS}")
             found.append(JobSpec(id=job_id, kind=kind, module=module, function=node.name, path=path,
-                                 line=dec.lineno, page=page, needs=needs, data=data, params=kwargs))
+                                 line=dec.lineno, page=page, needs=needs, data=data, external=external,
+                                 params=kwargs))
     return found
 
 

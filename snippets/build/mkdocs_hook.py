@@ -83,14 +83,21 @@ def on_files(files, config):
     return files
 
 
+def _first_line(page, markdown: str) -> int:
+    """The line of the page's file that ``markdown`` starts on (MkDocs has cut the front matter)."""
+    raw = page.file.content_string
+    return raw[: len(raw) - len(markdown)].count("\n") + 1 if raw.endswith(markdown) else 1
+
+
 def on_page_markdown(markdown, page, config, files):
     build = session["build"]
     src = page.file.src_uri
     article = pages.article_of(src)
     nb = build.notebook(article) if article else None
+    box = ""
     if nb is not None and nb.status != "failed":
-        markdown = pages.after_title(markdown, pages.notebook_box(pages.page_lang(src), article.rsplit("/", 1)[-1]))
-    result = pages.render(markdown, src_uri=src, build=build)
+        box = pages.notebook_box(pages.page_lang(src), article.rsplit("/", 1)[-1])
+    result = pages.render(markdown, src_uri=src, build=build, first_line=_first_line(page, markdown), notice=box)
     if result.errors:
         message = "\n".join(result.errors)
         if session["command"] != "serve":

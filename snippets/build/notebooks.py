@@ -7,8 +7,9 @@ cell. The Korean and English pages must show the same listings (the site tests c
 it is an error). One ``notebook-<section>-<slug>`` job per article executes the cells with
 nbclient and renders them with mkdocs-jupyter's converter; both happen in the worker, so a
 MkDocs process imports neither nbconvert nor torch. The job's key covers the cells' text, the
-project modules and libraries they import, and the runner code, but no prose: editing an
-article's text re-runs nothing.
+project modules and libraries they import, the files outside the repository declared by the
+jobs whose bodies the listings show (``external=``), and the runner code, but no prose: editing
+an article's text re-runs nothing.
 
 Each language then gets a copy of the executed notebook with a title cell in its language
 (:func:`localized`), served for download next to the rendered page.
@@ -42,12 +43,23 @@ class NotebookError(ValueError):
     """A page whose listings cannot become a notebook."""
 
 
-def listings(markdown: str) -> list[list[str]]:
-    """The include lines of every listing (fenced python block made of includes only)."""
+def listings(markdown: str, where: str = "page") -> list[list[str]]:
+    """The include lines of every listing (fenced python block made of includes only).
+
+    A listing may not stand inside an ``{{ if }}`` block of the page: the notebook is made
+    before any job has run, so it could not follow the condition.
+    """
+    from .pages import BLOCK  # not at the top: pages imports the runner, which imports this module
+
     found = []
     for m in FENCE.finditer(markdown):
         lines = [line.strip() for line in m.group("body").splitlines() if line.strip()]
         if lines and all(INCLUDE.match(line) for line in lines):
+            words = [b.group("word") for b in map(BLOCK.match, markdown[: m.start()].split("\n")) if b]
+            if words.count("if") > words.count("end"):
+                line = markdown.count("\n", 0, m.start()) + 1
+                raise NotebookError(f"{where}, line {line}: a listing inside an {{{{ if }}}} block; the companion "
+                                    "notebook shows every listing whatever the condition, so move it out of the block")
             found.append(lines)
     return found
 
@@ -74,11 +86,15 @@ class ArticleNotebook:
     cells: tuple[str, ...]
     source: Path  # the default-language page the cells were read from
     raises: tuple[int, ...] = ()  # cells that show an exception on purpose
+    external: tuple[str, ...] = ()  # files outside the repository that the cells' jobs declare
 
 
-def _declares_raises(include_lines: list[str], root: Path) -> bool:
-    """Whether a listing is the body of an ``@output(..., raises=...)`` job, whose exception
-    is part of what the page shows (so the notebook cell may raise it too)."""
+def _listing_job(include_lines: list[str], root: Path):
+    """The job whose function body a listing shows (an output job's listing, say), or None.
+
+    Its declaration says what the cell does too: whether its exception is part of what the page
+    shows (``raises=``, so the notebook cell may raise it), and which files outside the
+    repository it reads (``external=``, part of the notebook's key)."""
     import ast
 
     from .jobs import jobs_in_source
@@ -94,12 +110,10 @@ def _declares_raises(include_lines: list[str], root: Path) -> bool:
                        if text.strip() == f"# --8<-- [start:{section}]"), None)
         if marker is None:
             continue
-        raising = {spec.function for spec in jobs_in_source(source, path, "m")
-                   if spec.kind == "output" and spec.params.get("raises")}
         for node in ast.parse(source).body:
             if isinstance(node, ast.FunctionDef) and node.lineno <= marker <= node.end_lineno:
-                return node.name in raising
-    return False
+                return next((spec for spec in jobs_in_source(source, path, "m") if spec.function == node.name), None)
+    return None
 
 
 def discover(docs_dir: Path, root: Path) -> dict[str, ArticleNotebook]:
@@ -107,16 +121,18 @@ def discover(docs_dir: Path, root: Path) -> dict[str, ArticleNotebook]:
     found = {}
     for source in sorted(docs_dir.rglob(f"*.{DEFAULT_LANG}.md")):
         page = source.relative_to(docs_dir).as_posix().removesuffix(f".{DEFAULT_LANG}.md")
-        shown = listings(source.read_text(encoding="utf-8"))
+        shown = listings(source.read_text(encoding="utf-8"), str(source))
         if not shown:
             continue
         for lang in LANGS:
             other = docs_dir / f"{page}.{lang}.md"
-            if other.is_file() and listings(other.read_text(encoding="utf-8")) != shown:
+            if other.is_file() and listings(other.read_text(encoding="utf-8"), str(other)) != shown:
                 raise NotebookError(f"{other} shows other listings than {source}: "
                                     "both languages must show the same code, in the same order")
-        raises = tuple(i for i, lines in enumerate(shown) if _declares_raises(lines, root))
-        found[page] = ArticleNotebook(page, tuple(expand(lines, root) for lines in shown), source, raises)
+        jobs = [_listing_job(lines, root) for lines in shown]
+        raises = tuple(i for i, job in enumerate(jobs) if job and job.kind == "output" and job.params.get("raises"))
+        external = tuple(dict.fromkeys(pattern for job in jobs if job for pattern in job.external))
+        found[page] = ArticleNotebook(page, tuple(expand(lines, root) for lines in shown), source, raises, external)
     return found
 
 

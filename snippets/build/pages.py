@@ -10,6 +10,11 @@ What a writer puts in a page (``docs/<section>/<slug>.<lang>.md``):
     what an ``output`` job printed, as a code block titled "출력"/"Output".
 ``![alt text](figure:job-id)``
     a figure job, shown as its light and dark files (Material's ``#only-light``/``#only-dark``).
+``{{ if job-id.key }}`` ... ``{{ else }}`` ... ``{{ end }}``, each on a line of its own
+    the first part when the values job's ``key`` is truthy, else the second (``{{ else }}`` is
+    optional; ``{{ if not job-id.key }}`` inverts). Blocks are resolved before anything else,
+    so the part left out is not rendered and the jobs it names are not used. Blocks do not nest.
+    When the condition's job failed, neither part is shown, only the failure.
 
 An unknown job, key or directive is an error: :func:`render` returns it, and the build fails.
 A job that failed becomes an error box with its traceback, so ``make serve`` keeps serving.
@@ -28,6 +33,9 @@ FIGURE = re.compile(r"!\[(?P<alt>[^\]\n]*)\]\(figure:(?P<id>[^)\s]*)\)")
 VALUE = re.compile(r"^(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<key>[A-Za-z_][A-Za-z0-9_.]*?)"
                    r"(?::(?P<fmt>[^\s|]*))?(?:\|(?P<filter>[a-z]+))?$")
 OUTPUT = re.compile(r"^output (?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)$")
+# ``{{ if [not] job-id.key }}``, ``{{ else }}``, ``{{ end }}``: a whole line, indentation allowed.
+BLOCK = re.compile(r"^[ \t]*\{\{ (?P<word>if|else|end)(?: (?P<rest>[^{}\n]*?))? \}\}[ \t]*$")
+CONDITION = re.compile(r"^(?P<not>not )?(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<key>[A-Za-z_][A-Za-z0-9_.]*)$")
 FIGURES_DIR = "assets/figures"
 
 LABELS = {
@@ -143,6 +151,11 @@ def error_box(title: str, error: str) -> str:
     return f'!!! failure "{title}"\n\n' + "\n".join("    " + line if line else "" for line in body.splitlines())
 
 
+IF, ELSE, END = "{{ if }}", "{{ else }}", "{{ end }}"  # for messages
+MISSING = object()  # a key a values job does not have
+FAILED = object()  # a condition whose job failed
+
+
 @dataclass
 class Rendered:
     markdown: str
@@ -151,7 +164,13 @@ class Rendered:
     jobs: set[str] = field(default_factory=set)  # every job the page uses
 
 
-def render(markdown: str, *, src_uri: str, build: BuildResult) -> Rendered:
+def render(markdown: str, *, src_uri: str, build: BuildResult, first_line: int = 1, notice: str = "") -> Rendered:
+    """``markdown`` with its blocks, figures and placeholders filled in.
+
+    ``first_line``: the line of the page file that ``markdown`` starts on (after the front
+    matter), for the line numbers of errors. ``notice``: a block to show under the title, after
+    the failure boxes (the hook's notebook link).
+    """
     lang = page_lang(src_uri)
     labels = LABELS[lang]
     here = posixpath.dirname(src_uri)
@@ -184,6 +203,72 @@ def render(markdown: str, *, src_uri: str, build: BuildResult) -> Rendered:
         dark = posixpath.relpath(figure_uri(job_id, "dark", fmt), here or ".")
         return f"![{alt}]({light}#only-light){{ .figure }}\n![{alt}]({dark}#only-dark){{ .figure }}"
 
+    def value_at(r, key: str, where: str):
+        """The value under ``key`` (dotted) in the values of job ``r``, or MISSING (an error)."""
+        value = build.values(r.spec.id)
+        for part in key.split("."):
+            if not isinstance(value, dict) or part not in value:
+                known = ", ".join(sorted(build.values(r.spec.id)))
+                out.errors.append(f"{where}: job {r.spec.id!r} has no value {key!r} (it has: {known})")
+                return MISSING
+            value = value[part]
+        return value
+
+    def blocks(text: str) -> str:
+        """Keep one part of each ``{{ if }}`` block. This runs before any other substitution, so
+        the part left out is neither rendered nor counted as used."""
+        lines = text.split("\n")
+        kept: list[str] = []
+        block = None  # the open block: line, show (True, False, FAILED or None), job, in_else
+        for n, line in enumerate(lines, first_line):
+            d = BLOCK.match(line)
+            if d is None:
+                if block is None or block["show"] == (not block["in_else"]):  # FAILED/None: neither part
+                    kept.append(line)
+                continue
+            word, rest = d.group("word"), d.group("rest")
+            problem = None
+            if word == "if" and block is not None:
+                problem = f"{IF} inside the {IF} of line {block['line']}: blocks do not nest"
+            elif word != "if" and rest is not None:
+                problem = f"{{{{ {word} }}}} takes nothing after it"
+            elif word != "if" and block is None:
+                problem = f"{{{{ {word} }}}} without an open {IF}"
+            elif word == "else" and block["in_else"]:
+                problem = f"a second {ELSE} in the {IF} of line {block['line']}"
+            if problem:  # the page fails: say where, and show every part without the block lines
+                out.errors.append(f"{src_uri}: line {n}: {problem}")
+                return "\n".join(x for x in lines if not BLOCK.match(x))
+            if word == "if":
+                show, job_id = condition(rest or "", n)
+                block = {"line": n, "show": show, "job": job_id, "in_else": False}
+            elif word == "else":
+                block["in_else"] = True
+            else:
+                if block["show"] is FAILED:  # marked where the block was, as a failed value is
+                    kept.append(f"**⚠ {labels['failed_inline']}: {block['job']}**")
+                block = None
+        if block is not None:
+            out.errors.append(f"{src_uri}: line {block['line']}: {IF} without {END}")
+            return "\n".join(x for x in lines if not BLOCK.match(x))
+        return "\n".join(kept)
+
+    def condition(text: str, n: int):
+        """(show, job id) of ``{{ if text }}``: show is True or False, FAILED when the job failed,
+        None after an error."""
+        where = f"line {n}: {{{{ if {text} }}}}"
+        c = CONDITION.match(text)
+        if c is None:
+            out.errors.append(f"{src_uri}: {where}: expected {{{{ if job-id.key }}}} or {{{{ if not job-id.key }}}}")
+            return None, None
+        r = job(c.group("id"), "values", where)
+        if r is None:
+            return None, None
+        if r.status == "failed":
+            return FAILED, r.spec.id
+        value = value_at(r, c.group("key"), f"{src_uri}: {where}")
+        return (None if value is MISSING else bool(value) != bool(c.group("not"))), r.spec.id
+
     def placeholder(m: re.Match) -> str:
         body = m.group(1).strip()
         if o := OUTPUT.match(body):
@@ -199,14 +284,9 @@ def render(markdown: str, *, src_uri: str, build: BuildResult) -> Rendered:
                 return m.group(0)
             if r.status == "failed":
                 return f"**⚠ {labels['failed_inline']}: {r.spec.id}**"
-            value = build.values(r.spec.id)
-            for part in v.group("key").split("."):
-                if not isinstance(value, dict) or part not in value:
-                    known = ", ".join(sorted(build.values(r.spec.id)))
-                    out.errors.append(f"{src_uri}: {m.group(0)}: job {r.spec.id!r} has no value "
-                                      f"{v.group('key')!r} (it has: {known})")
-                    return m.group(0)
-                value = value[part]
+            value = value_at(r, v.group("key"), f"{src_uri}: {m.group(0)}")
+            if value is MISSING:
+                return m.group(0)
             try:
                 text = format(value, v.group("fmt") or "")
             except (ValueError, TypeError) as exc:
@@ -218,16 +298,20 @@ def render(markdown: str, *, src_uri: str, build: BuildResult) -> Rendered:
                 return _tex_number(text)
             out.errors.append(f"{src_uri}: {m.group(0)}: unknown filter {v.group('filter')!r} (known: tex)")
             return m.group(0)
+        if body.split(" ")[0] in ("if", "else", "end"):
+            out.errors.append(f"{src_uri}: {m.group(0)}: {IF}, {ELSE} and {END} must each stand on a line of their own")
+            return m.group(0)
         out.errors.append(f"{src_uri}: unknown placeholder {m.group(0)!r} "
                           "(expected {{ job-id.key }}, {{ job-id.key:fmt }} or {{ output job-id }})")
         return m.group(0)
 
-    text = FIGURE.sub(figure, markdown)
+    text = blocks(markdown)
+    text = FIGURE.sub(figure, text)
     text = PLACEHOLDER.sub(placeholder, text)
-    if out.failed_jobs:
-        boxes = [error_box(f"{labels['failed']}: {j} ({build.results[j].spec.page})",
-                              build.results[j].error or "") for j in out.failed_jobs]
-        text = after_title(text, "\n\n".join(boxes))
+    boxes = [error_box(f"{labels['failed']}: {j} ({build.results[j].spec.page})",
+                       build.results[j].error or "") for j in out.failed_jobs]
+    if boxes or notice:
+        text = after_title(text, "\n\n".join(boxes + ([notice] if notice else [])))
     out.markdown = text
     return out
 

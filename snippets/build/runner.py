@@ -2,17 +2,26 @@
 
 :func:`ensure` is the one entry point, used by the MkDocs hook and by the CLI alike. It reads
 the jobs and the import graph from the source, computes every key, finds cached entries, and
-runs what is stale in one worker process (:mod:`snippets.build.worker`). It imports nothing
+runs what is stale in worker processes (:mod:`snippets.build.worker`). It imports nothing
 heavy itself: when every job is cached, a build never imports torch or matplotlib.
+
+Stale jobs run in *lanes*: ``$MODEL_NOTES_BUILD_JOBS`` worker processes (default two, see
+:func:`lane_count`), each running one job at a time on one thread. This process hands a job to
+an idle worker as soon as the jobs it needs have run, longest known job first, and reads each
+worker's events on a thread of its own. Every job seeds its random generators when it starts,
+so which worker runs it, and after what, does not change its files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +102,7 @@ def notebook_jobs(package_dir: Path) -> dict[str, JobSpec]:
     if not docs.is_dir():
         return {}
     return {notebooks.job_id(page): JobSpec(id=notebooks.job_id(page), kind="notebook", module="", function="",
-                                            path=nb.source, line=1, page=page,
+                                            path=nb.source, line=1, page=page, external=nb.external,
                                             params={"cells": list(nb.cells), "raises": list(nb.raises)})
             for page, nb in notebooks.discover(docs, package_dir.parent).items()}
 
@@ -154,46 +163,154 @@ def ensure(*, force=(), only=None, cache: Cache | None = None, log=print,
             runnable.append(job_id)
 
     if runnable:
-        log(f"running {len(runnable)} job(s): " + ", ".join(_describe(plan.jobs[j]) for j in runnable))
-        results.update(_run(runnable, plan, cache, log, package_dir.parent))
+        lanes = min(len(runnable), lane_count())
+        log(f"running {len(runnable)} job(s): " + ", ".join(_describe(plan.jobs[j]) for j in runnable)
+            + (f" ({lanes} at a time)" if lanes > 1 else ""))
+        results.update(_run(runnable, plan, cache, log, package_dir.parent, lanes))
     return BuildResult({j: results[j] for j in wanted}, time.perf_counter() - start)
 
 
-def _run(job_ids: list[str], plan: Plan, cache: Cache, log, root: Path) -> dict[str, JobResult]:
-    items = [{"id": j, "kind": plan.jobs[j].kind, "module": plan.jobs[j].module,
-              "function": plan.jobs[j].function, "page": plan.jobs[j].page,
-              "params": plan.jobs[j].params, "key": plan.keys[j],
-              "needs": {n: plan.keys[n] for n in plan.jobs[j].needs},
-              "need_files": {n: list(plan.jobs[n].params.get("files", ())) for n in plan.jobs[j].needs},
-              "inputs": plan.inputs[j]}
-             for j in job_ids]
+LANES_ENV = "MODEL_NOTES_BUILD_JOBS"
+
+
+def lane_count() -> int:
+    """How many worker processes run stale jobs at once: ``$MODEL_NOTES_BUILD_JOBS``, else two
+    (one on a one-core machine). Each job runs on one thread, so two lanes halve a cold build on
+    the 2-core machines this site is built on; more would mostly add memory (every worker holds
+    torch and its models) and noise in the jobs that measure timings."""
+    value = os.environ.get(LANES_ENV, "").strip()
+    if not value:
+        return min(2, os.cpu_count() or 1)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{LANES_ENV} must be a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
+def _known_seconds(cache: Cache, job_id: str) -> float:
+    """The longest an earlier run of this job took, from the manifests of its entries under
+    other keys (0 when none is known): starting long jobs first shortens a build with lanes."""
+    longest = 0.0
+    for path in (cache.root / job_id).glob("*/manifest.json"):
+        try:
+            longest = max(longest, float(json.loads(path.read_text(encoding="utf-8")).get("seconds", 0.0)))
+        except (OSError, ValueError, AttributeError):
+            continue
+    return longest
+
+
+@dataclass
+class _Lane:
+    """One worker process, fed one job at a time on its stdin."""
+
+    proc: subprocess.Popen
+    job: str | None = None  # the job it is running
+    alive: bool = True
+
+
+def _read_events(index: int, stream, events: queue.Queue) -> None:
+    """One thread per worker: its stdout lines, whole, onto the shared queue; None at the end."""
+    for line in stream:
+        events.put((index, line))
+    events.put((index, None))
+
+
+def _run(job_ids: list[str], plan: Plan, cache: Cache, log, root: Path, lanes: int = 1) -> dict[str, JobResult]:
+    """Run ``job_ids`` (in topological order) in ``lanes`` worker processes.
+
+    A job is handed to an idle worker once every job it needs has run in this build (needs that
+    were cached are done already); among ready jobs the longest known goes first, then the
+    topological order. A job whose need failed fails without running.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     env.setdefault("MPLBACKEND", "Agg")
-    proc = subprocess.Popen([sys.executable, "-m", "snippets.build.worker"], cwd=root, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(json.dumps({"cache_root": str(cache.root.parent), "jobs": items}))
-    proc.stdin.close()
+    order = {j: i for i, j in enumerate(job_ids)}
+    priority = {j: (-_known_seconds(cache, j), order[j]) for j in job_ids}
+    events: queue.Queue = queue.Queue()
+    workers: list[_Lane] = []
+    for index in range(min(len(job_ids), lanes)):
+        proc = subprocess.Popen([sys.executable, "-m", "snippets.build.worker", str(cache.root.parent)],
+                                cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        threading.Thread(target=_read_events, args=(index, proc.stdout, events), daemon=True).start()
+        workers.append(_Lane(proc))
+
     results: dict[str, JobResult] = {}
-    for line in proc.stdout:
-        event = json.loads(line)
-        job_id = event["job"]
+    waiting = set(job_ids)  # not handed to a worker yet
+    code = None  # exit code of the last worker that ended early
+
+    def finish(job_id: str, status: str, seconds: float, error: str | None = None, remember=True):
         spec, key = plan.jobs[job_id], plan.keys[job_id]
-        if event["event"] == "done":
-            results[job_id] = JobResult(spec, key, "run", event["seconds"], cache.lookup(spec, key))
-            log(f"job {_describe(spec)} done in {event['seconds']:.1f}s")
-        else:
-            results[job_id] = JobResult(spec, key, "failed", event["seconds"], error=event["error"])
-            _failed_before[(job_id, key)] = event["error"]
-            log(f"job {_describe(spec)} FAILED:\n{event['error']}")
-    code = proc.wait()
-    for job_id in job_ids:
-        if job_id not in results:
-            spec, key = plan.jobs[job_id], plan.keys[job_id]
-            error = f"the worker process exited with code {code} before finishing this job"
-            results[job_id] = JobResult(spec, key, "failed", 0.0, error=error)
+        if status == "run":
+            results[job_id] = JobResult(spec, key, "run", seconds, cache.lookup(spec, key))
+            log(f"job {_describe(spec)} done in {seconds:.1f}s")
+            return
+        results[job_id] = JobResult(spec, key, "failed", seconds, error=error)
+        if remember:
+            _failed_before[(job_id, key)] = error
+        log(f"job {_describe(spec)} FAILED:\n{error}")
+
+    try:
+        while waiting or any(w.job for w in workers):
+            ready = []
+            for job_id in sorted(waiting, key=order.get):  # needs first, so failures cascade in one pass
+                needs = [n for n in plan.jobs[job_id].needs if n in order]  # the others were cached
+                broken = [n for n in needs if n in results and results[n].status == "failed"]
+                if broken:
+                    waiting.discard(job_id)
+                    finish(job_id, "failed", 0.0, f"not run: the job it needs failed: {', '.join(broken)}")
+                elif all(n in results for n in needs):
+                    ready.append(job_id)
+            ready.sort(key=priority.get)
+            for worker in workers:
+                if worker.alive and worker.job is None and ready:
+                    worker.job = job_id = ready.pop(0)
+                    waiting.discard(job_id)
+                    try:
+                        worker.proc.stdin.write(json.dumps(_item(job_id, plan)) + "\n")
+                        worker.proc.stdin.flush()
+                    except OSError:  # the worker has died; its end-of-output event reports the job
+                        pass
+            if not any(w.job for w in workers):
+                # Nothing is running although jobs wait: every worker has died (a live one would
+                # have been given a ready job, and some waiting job is ready, the needs being acyclic).
+                for job_id in sorted(waiting, key=order.get):
+                    finish(job_id, "failed", 0.0, f"the worker process exited with code {code} "
+                           "before finishing this job", remember=False)
+                break
+            index, line = events.get()
+            worker = workers[index]
+            if line is None:  # the worker ended: with a job, it died running it
+                worker.alive, code = False, worker.proc.wait()
+                if worker.job is not None:
+                    finish(worker.job, "failed", 0.0, f"the worker process exited with code {code} "
+                           "before finishing this job", remember=False)
+                    worker.job = None
+                continue
+            event = json.loads(line)
+            worker.job = None
+            if event["event"] == "done":
+                finish(event["job"], "run", event["seconds"])
+            else:
+                finish(event["job"], "failed", event["seconds"], event["error"])
+    finally:
+        for worker in workers:
+            with contextlib.suppress(OSError):
+                worker.proc.stdin.close()  # end of input: an idle worker exits
+            if worker.job is not None:  # interrupted (Ctrl-C in `make serve`) while it ran a job
+                worker.proc.kill()
+        for worker in workers:
+            worker.proc.wait()
     return results
+
+
+def _item(job_id: str, plan: Plan) -> dict:
+    """What a worker needs to run one job (one line of its stdin)."""
+    spec = plan.jobs[job_id]
+    return {"id": job_id, "kind": spec.kind, "module": spec.module, "function": spec.function,
+            "page": spec.page, "params": spec.params, "key": plan.keys[job_id],
+            "needs": {n: plan.keys[n] for n in spec.needs},
+            "need_files": {n: list(plan.jobs[n].params.get("files", ())) for n in spec.needs},
+            "inputs": plan.inputs[job_id]}
 
 
 def failure_message(build: BuildResult) -> str:

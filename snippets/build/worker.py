@@ -1,11 +1,20 @@
-"""Runs stale jobs in a fresh interpreter: ``python -m snippets.build.worker < plan.json``.
+"""Runs stale jobs in a fresh interpreter: ``python -m snippets.build.worker <cache folder>``.
 
-The MkDocs process never imports a job module (so never torch); it starts this worker when
-something is stale. A fresh process also means an edited module is imported anew on every
-``make serve`` rebuild, and that matplotlib and RNG state never leak between builds.
+The MkDocs process never imports a job module (so never torch); it starts workers when
+something is stale (:func:`snippets.build.runner._run`, one per lane). A fresh process also
+means an edited module is imported anew on every ``make serve`` rebuild, and that matplotlib
+and RNG state never leak between builds.
 
-stdout carries one JSON event per line for the parent; anything a job prints goes to stderr,
-except in ``output`` jobs, which capture it.
+Protocol: the parent writes one job per line on stdin (JSON, the next only after this one's
+event) and closes stdin when it has no more; the worker answers each with one JSON event per
+line on stdout (``done`` or ``failed``). Anything else written to stdout, by a job, a C library
+or a notebook kernel, goes to stderr, except in ``output`` jobs, which capture what they print.
+
+Which jobs share a worker, and in what order, differs with the number of lanes, so nothing
+may carry over from one job to the next: each job seeds Python's, numpy's and torch's
+generators when it starts (so a job module that uses torch imports it at the top, before the
+seeding), figures are drawn inside their theme's ``rc_context``, and job modules must not keep
+results in module state.
 """
 
 from __future__ import annotations
@@ -142,26 +151,19 @@ def _commit(cache: Cache, tmp: Path, item: dict, start: float, events) -> None:
 
 
 def main() -> int:
-    plan = json.load(sys.stdin)
-    events = sys.stdout
-    sys.stdout = sys.stderr  # stray prints from jobs must not mix with the events
-    cache = Cache(Path(plan["cache_root"]))
-    failed: set[str] = set()
-    for item in plan["jobs"]:
-        job_id = item["id"]
-        broken = [n for n in item["needs"] if n in failed]
-        if broken:
-            failed.add(job_id)
-            events.write(json.dumps({"event": "failed", "job": job_id, "seconds": 0.0,
-                                     "error": f"not run: the job it needs failed: {', '.join(broken)}"}) + "\n")
-            events.flush()
-            continue
+    cache = Cache(Path(sys.argv[1]))
+    # Events go out on a private copy of stdout; file descriptor 1 becomes stderr, so that a
+    # stray print, from Python or from C code, cannot break a line of the protocol.
+    events = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        item = json.loads(line)
         start = time.perf_counter()
         try:
             run_one(item, cache, events)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, the next job still runs
-            failed.add(job_id)
-            events.write(json.dumps({"event": "failed", "job": job_id, "seconds": time.perf_counter() - start,
+            events.write(json.dumps({"event": "failed", "job": item["id"], "seconds": time.perf_counter() - start,
                                      "error": _job_traceback(exc)}) + "\n")
             events.flush()
         finally:

@@ -1,0 +1,308 @@
+"""Listings, numbers and figures of /vit/attention-map/.
+
+The maps come from the digits ViT fine-tuned at 32×32 in /vit/fine-tuning/ (an 8×8 patch grid), and
+from timm's DeiT-Tiny when pretrained weights are found on this machine (never downloaded). The
+DeiT jobs declare where such weights can be (``external``): the jobs re-run when a file appears,
+changes or goes away there. Each output job's body is a listing on the page.
+"""
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from snippets.build import figure, output, values
+from snippets.vit import digits
+from snippets.vit.attention_maps import (
+    attention_rollout,
+    cls_attention,
+    load_deit_tiny,
+    load_photo,
+    mean_attention_distance,
+    rollout_cls_map,
+    timm_attention,
+    top_classes,
+)
+
+# isort: split
+import torch
+
+EXAMPLE_DIGITS = (0, 4, 7, 8)  # the first test image of each is shown in the figures
+
+
+@output("vit-attn-extract", page="vit/attention-map")
+def extract():
+    # --8<-- [start:extract]
+    from dataclasses import replace
+
+    from snippets.vit.digits import DIGITS_CONFIG, load_data, make_model
+
+    model = make_model(replace(DIGITS_CONFIG, img_size=32)).eval()
+    (images, _), _ = load_data(img_size=32)
+    images = images[:8]  # (8, 1, 32, 32): an 8×8 grid of 4×4 patches, T = 65 tokens
+    with torch.no_grad():
+        logits, attentions = model(images, return_attention=True)
+        print(f"{len(attentions)} blocks, each {tuple(attentions[0].shape)} (B, h, T, T)")
+        # Block 0 by hand: tokens, LayerNorm, q and k from the qkv layer, softmax(q·kᵀ/√d).
+        block, (B, h, T, d) = model.blocks[0], attentions[0].shape[:3] + (model.config.head_dim,)
+        tokens = torch.cat([model.cls_token.expand(B, -1, -1), model.patch_embed(images)], dim=1) + model.pos_embed
+        qkv = block.attn.qkv(block.norm1(tokens)).reshape(B, T, 3, h, d)  # (B, T, 3·D) -> (B, T, 3, h, d)
+        q, k = qkv[:, :, 0].transpose(1, 2), qkv[:, :, 1].transpose(1, 2)  # (B, T, h, d) -> (B, h, T, d) each
+        manual = (q @ k.transpose(-2, -1) / math.sqrt(d)).softmax(dim=-1)  # (B, h, T, T)
+    print("max |by hand - returned| =", (manual - attentions[0]).abs().max().item())
+    print("largest |row sum - 1| over all blocks:", max((a.sum(-1) - 1).abs().max().item() for a in attentions))
+    # --8<-- [end:extract]
+
+
+@output("vit-attn-timm-fused", page="vit/attention-map")
+def timm_fused():
+    # --8<-- [start:timm-fused]
+    import timm
+
+    from snippets.vit.model import VisionTransformer, ViTConfig, load_timm_state_dict, set_fused_attention
+
+    reference = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()  # random weights: a check only
+    ours = VisionTransformer(ViTConfig.deit_tiny()).eval()
+    load_timm_state_dict(ours, reference.state_dict())
+    images = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    maps = {}
+    for fused in (True, False):
+        set_fused_attention(reference, fused)
+        _, maps[fused] = timm_attention(reference, images)
+    with torch.no_grad():
+        _, ours_maps = ours(images, return_attention=True)
+    print(f"{len(maps[True])} blocks, each {tuple(maps[True][0].shape)}")
+    fused_gap = max((on - off).abs().max().item() for on, off in zip(maps[True], maps[False], strict=True))
+    ours_gap = max((a - b).abs().max().item() for a, b in zip(maps[True], ours_maps, strict=True))
+    print("max |fused on - fused off| =", fused_gap)
+    print("max |timm - ours|          =", ours_gap)
+    # --8<-- [end:timm-fused]
+
+
+@output("vit-attn-rollout-known", page="vit/attention-map")
+def rollout_known():
+    # --8<-- [start:rollout-known]
+    T, depth = 5, 3
+    identity = [torch.eye(T).expand(1, 2, T, T)] * depth  # every head of every block attends to itself
+    uniform = [torch.full((1, 2, T, T), 1 / T)] * depth  # every token attends equally to all T tokens
+    print("identity, rollout = I at every depth:", torch.allclose(attention_rollout(identity)[0], torch.eye(T)))
+    rollout = attention_rollout(uniform)[0]  # (depth, T, T)
+    for layer in range(depth):
+        r = rollout[layer]
+        print(f"uniform, depth {layer + 1}: diagonal {r[0, 0].item():.4f}, off-diagonal {r[0, 1].item():.4f}, "
+              f"row sums {r.sum(-1).min().item():.4f}..{r.sum(-1).max().item():.4f}")
+    # --8<-- [end:rollout-known]
+
+
+def _digits_model_and_data(vit_finetune_resolution):
+    model, _ = digits.load_checkpoint(vit_finetune_resolution["files"]["vit-digits-32.pt"])
+    _, (images, labels) = digits.load_data(model.config.img_size)
+    return model, images, labels
+
+
+def _ink_patches(images: torch.Tensor, grid: int) -> torch.Tensor:
+    """(B, g, g) booleans: the patches where the digit is, brighter than halfway between the image's
+    darkest and brightest patch (patch brightness = mean pixel value)."""
+    B, _, H, W = images.shape
+    p = H // grid
+    brightness = images[:, 0].reshape(B, grid, p, grid, p).mean(dim=(2, 4))  # (B, H, W) -> (B, g, g)
+    low, high = brightness.flatten(1).min(1).values, brightness.flatten(1).max(1).values  # (B,) each
+    return brightness > ((low + high) / 2)[:, None, None]  # (B, g, g)
+
+
+def _share_on(maps: torch.Tensor, where: torch.Tensor) -> float:
+    """Mean over images of the share of a (B, g, g) map's mass that lies where ``where`` (B, g, g) is true."""
+    return ((maps * where).flatten(1).sum(1) / maps.flatten(1).sum(1)).mean().item()
+
+
+@values("vit-attn-digits", page="vit/attention-map", needs=("vit-finetune-resolution",))
+def digits_attention(vit_finetune_resolution) -> dict:
+    """Numbers about the digits model's attention over all test images."""
+    model, images, labels = _digits_model_and_data(vit_finetune_resolution)
+    config = model.config
+    with torch.no_grad():
+        logits, attentions = model(images, return_attention=True)
+    distance = mean_attention_distance(attentions, config.grid_size, config.patch_size)  # (L, h)
+    raw_distance = mean_attention_distance(attentions, config.grid_size, config.patch_size, renormalize=False)
+    rollout = rollout_cls_map(attention_rollout(attentions), config.grid_size)  # (B, L, g, g)
+    cls = cls_attention(attentions, config.grid_size).mean(dim=2)  # (B, L, h, g, g) -> (B, L, g, g)
+    p = config.patch_size
+    ink = _ink_patches(images, config.grid_size)  # (B, g, g)
+    cls_self = torch.stack([a[:, :, 0, 0] for a in attentions], dim=1).mean(dim=(0, 2))  # (L,): class token on itself
+    (train_images, _), _ = digits.load_data(config.img_size)
+    return {
+        "accuracy": (logits.argmax(1) == labels).float().mean().item(), "n_test": len(labels),
+        "n_train": len(train_images),
+        "img_size": config.img_size, "grid": config.grid_size, "patch": p, "depth": config.depth,
+        "heads": config.num_heads, "tokens": 1 + config.num_patches,
+        "distance": distance.tolist(), "raw_distance": raw_distance.tolist(),
+        "distance_by_depth": {f"d{i + 1}": {"min": row.min().item(), "max": row.max().item(),
+                                            "mean": row.mean().item()} for i, row in enumerate(distance)},
+        "uniform_distance": mean_attention_distance([torch.full_like(attentions[0], 1.0)], config.grid_size,
+                                                    p)[0, 0].item(),
+        "distance_range": {"min": distance.min().item(), "max": distance.max().item()},
+        # by depth, keyed d1..dL (the page's placeholders index dicts, not lists)
+        "ink": {"patches": ink.float().mean().item(),  # share of the patches that hold ink
+                "rollout": {f"d{i + 1}": _share_on(rollout[:, i], ink) for i in range(config.depth)},
+                "cls": {f"d{i + 1}": _share_on(cls[:, i], ink) for i in range(config.depth)}},
+        "cls_self": {f"d{i + 1}": value for i, value in enumerate(cls_self.tolist())},
+    }
+
+
+def _overlay(ax, image: np.ndarray, heat: np.ndarray, theme) -> None:
+    """A grey image with a (g, g) map over it, stretched to the image's size, scaled to its own maximum."""
+    size = image.shape[0]
+    ax.imshow(image, cmap="gray", interpolation="nearest")
+    ax.imshow(heat / heat.max(), cmap="inferno", alpha=0.6, vmin=0, vmax=1, interpolation="nearest",
+              extent=(-0.5, size - 0.5, size - 0.5, -0.5))
+    ax.set_axis_off()
+
+
+def _examples(images: torch.Tensor, labels: torch.Tensor) -> list[int]:
+    return [int((labels == digit).nonzero()[0]) for digit in EXAMPLE_DIGITS]
+
+
+@figure("vit-attn-cls-maps", page="vit/attention-map", needs=("vit-finetune-resolution",), format="png")
+def cls_maps(theme, vit_finetune_resolution) -> Figure:
+    """The class token's attention for one test digit: one row per block, one column per head."""
+    model, images, labels = _digits_model_and_data(vit_finetune_resolution)
+    index = _examples(images, labels)[0]
+    with torch.no_grad():
+        _, attentions = model(images[index:index + 1], return_attention=True)
+    maps = cls_attention(attentions, model.config.grid_size)[0]  # (L, h, g, g)
+    L, h = maps.shape[:2]
+    fig = Figure(figsize=(1.6 * h + 0.6, 1.6 * L + 0.4))
+    axes = fig.subplots(L, h)
+    picture = images[index, 0].numpy()
+    for layer in range(L):
+        for head in range(h):
+            ax = axes[layer, head]
+            _overlay(ax, picture, maps[layer, head].numpy(), theme)
+            if layer == 0:
+                ax.set_title(f"head {head + 1}", fontsize="small")
+            if head == 0:
+                ax.text(-0.08, 0.5, f"block {layer + 1}", transform=ax.transAxes, rotation=90,
+                        ha="right", va="center", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+@figure("vit-attn-rollout", page="vit/attention-map", needs=("vit-finetune-resolution",), format="png")
+def rollout_maps(theme, vit_finetune_resolution) -> Figure:
+    """Attention rollout of the class token after each depth, for four test digits."""
+    model, images, labels = _digits_model_and_data(vit_finetune_resolution)
+    chosen = _examples(images, labels)
+    with torch.no_grad():
+        _, attentions = model(images[chosen], return_attention=True)
+    maps = rollout_cls_map(attention_rollout(attentions), model.config.grid_size)  # (4, L, g, g)
+    L = maps.shape[1]
+    fig = Figure(figsize=(1.5 * (L + 1), 1.5 * len(chosen) + 0.3))
+    axes = fig.subplots(len(chosen), L + 1)
+    for row, index in enumerate(chosen):
+        picture = images[index, 0].numpy()
+        axes[row, 0].imshow(picture, cmap="gray", interpolation="nearest")
+        axes[row, 0].set_axis_off()
+        for layer in range(L):
+            _overlay(axes[row, layer + 1], picture, maps[row, layer].numpy(), theme)
+            if row == 0:
+                axes[row, layer + 1].set_title(f"depth {layer + 1}", fontsize="small")
+    axes[0, 0].set_title("input", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+@figure("vit-attn-distance", page="vit/attention-map", needs=("vit-attn-digits",))
+def distance_plot(theme, vit_attn_digits) -> Figure:
+    """Mean attention distance of every head against depth (the ViT paper's figure 7, right)."""
+    distance = np.array(vit_attn_digits["distance"])  # (L, h)
+    L, h = distance.shape
+    fig = Figure(figsize=(4.8, 3.4))
+    ax = fig.subplots()
+    for head in range(h):
+        ax.scatter(np.arange(1, L + 1), distance[:, head], color=theme.colors[head % len(theme.colors)],
+                   label=f"head {head + 1}", s=24)
+    ax.axhline(vit_attn_digits["uniform_distance"], color=theme.muted, linestyle="--", linewidth=1)
+    ax.text(L + 0.4, vit_attn_digits["uniform_distance"], "uniform", color=theme.muted, va="bottom", ha="right",
+            fontsize="small")
+    ax.set(xlabel="block (depth)", ylabel="mean attention distance (pixels)", xticks=range(1, L + 1),
+           xlim=(0.5, L + 0.5), ylim=(0, None))
+    ax.legend(fontsize="small", loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+# The two DeiT jobs list where find_deit_tiny_weights looks for weights (literals: the build reads them
+# without importing this module); tests/test_vit_attention_pages.py checks the lists against it.
+@output("vit-deit-status", page="vit/attention-map", external=(
+        "$MODEL_NOTES_DEIT_TINY_WEIGHTS",
+        "$HF_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
+        "$HF_HOME/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
+        "$XDG_CACHE_HOME/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
+        "~/.cache/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors"))
+def deit_status():
+    # --8<-- [start:deit]
+    model, message = load_deit_tiny()  # a path argument, $MODEL_NOTES_DEIT_TINY_WEIGHTS or the Hugging Face cache
+    print(message)
+    if model is not None:
+        images, photo = load_photo(224)  # scikit-image's chelsea, cropped like DeiT's evaluation images
+        logits, attentions = timm_attention(model, images)  # 12 blocks of (1, 3, 197, 197)
+        for name, probability in top_classes(logits, k=3):
+            print(f"{probability:6.1%}  {name}")
+    # --8<-- [end:deit]
+
+
+@values("vit-deit-attention", page="vit/attention-map", external=(
+        "$MODEL_NOTES_DEIT_TINY_WEIGHTS",
+        "$HF_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
+        "$HF_HOME/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
+        "$XDG_CACHE_HOME/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
+        "~/.cache/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors"))
+def deit_attention() -> dict:
+    """Whether pretrained DeiT-Tiny weights were found and, if so, numbers about its attention on chelsea."""
+    model, message = load_deit_tiny()
+    if model is None:
+        return {"available": False, "message": message}
+    images, _ = load_photo(224)
+    logits, attentions = timm_attention(model, images)
+    grid = int(math.isqrt(attentions[0].shape[-1] - 1))
+    distance = mean_attention_distance(attentions, grid, 16)  # (12, 3)
+    top = top_classes(logits, k=3)
+    return {"available": True, "message": message, "grid": grid,
+            "top": {"name": top[0][0], "probability": top[0][1]},
+            "distance": distance.tolist(),
+            "distance_first": {"min": distance[0].min().item(), "max": distance[0].max().item()},
+            "distance_last": {"min": distance[-1].min().item(), "max": distance[-1].max().item()}}
+
+
+@figure("vit-deit-maps", page="vit/attention-map", needs=("vit-deit-attention",), format="png")
+def deit_maps(theme, vit_deit_attention) -> Figure:
+    """DeiT-Tiny on chelsea: the last block's class-token attention per head, and the rollout at four depths.
+
+    Drawn only with pretrained weights. Without them the figure says so in words (the page then shows
+    its fallback note instead of this figure): a randomly initialised network's maps mean nothing.
+    """
+    if not vit_deit_attention["available"]:
+        fig = Figure(figsize=(6.0, 1.0))
+        fig.text(0.5, 0.5, "No pretrained DeiT-Tiny weights in this build: no maps.", ha="center", va="center")
+        return fig
+    model, _ = load_deit_tiny()
+    images, photo = load_photo(224)
+    _, attentions = timm_attention(model, images)
+    grid = vit_deit_attention["grid"]
+    last = cls_attention(attentions, grid)[0, -1]  # (h, g, g)
+    rollout = rollout_cls_map(attention_rollout(attentions), grid)[0]  # (L, g, g)
+    depths = (1, 4, 8, len(attentions))
+    picture = photo.mean(dim=-1).numpy()  # grey, so the map's colours stand out
+    fig = Figure(figsize=(7.6, 4.0))
+    axes = fig.subplots(2, 4)
+    axes[0, 0].imshow(photo.numpy())
+    axes[0, 0].set_axis_off()
+    axes[0, 0].set_title("input", fontsize="small")
+    for head in range(last.shape[0]):
+        _overlay(axes[0, head + 1], picture, last[head].numpy(), theme)
+        axes[0, head + 1].set_title(f"block {len(attentions)}, head {head + 1}", fontsize="small")
+    for col, depth in enumerate(depths):
+        _overlay(axes[1, col], picture, rollout[depth - 1].numpy(), theme)
+        axes[1, col].set_title(f"rollout, depth {depth}", fontsize="small")
+    fig.tight_layout()
+    return fig
