@@ -221,11 +221,10 @@ def distance_plot(theme, vit_attn_digits) -> Figure:
     for head in range(h):
         ax.scatter(np.arange(1, L + 1), distance[:, head], color=theme.colors[head % len(theme.colors)],
                    label=f"head {head + 1}", s=24)
-    ax.axhline(vit_attn_digits["uniform_distance"], color=theme.muted, linestyle="--", linewidth=1)
-    ax.text(L + 0.4, vit_attn_digits["uniform_distance"], "uniform", color=theme.muted, va="bottom", ha="right",
-            fontsize="small")
+    uniform = vit_attn_digits["uniform_distance"]
+    ax.axhline(uniform, color=theme.muted, linestyle="--", linewidth=1, label="every patch weighted equally")
     ax.set(xlabel="block (depth)", ylabel="mean attention distance (pixels)", xticks=range(1, L + 1),
-           xlim=(0.5, L + 0.5), ylim=(0, None))
+           xlim=(0.5, L + 0.5), ylim=(0, 1.3 * max(distance.max(), uniform)))
     ax.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
     return fig
