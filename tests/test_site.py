@@ -364,13 +364,23 @@ def test_vit_fine_tuning_claims_hold(built_site):
     assert runs["resample"]["final"] > runs["resample"]["at_0"]  # "fine-tuning brings it back"
     assert runs["new_pos"]["final"] < runs["resample"]["final"] - 0.03  # "still at ..." (has to relearn)
     assert runs["scratch"]["final"] < 0.8  # "only reaches"
+    # no position embeddings "throws the layout away"; new random ones start about where none at all stand
+    assert res["no_pos"]["native"] < res["native"] - 0.2 and res["no_pos"]["bigger"] < res["no_pos"]["native"]
+    assert abs(runs["new_pos"]["at_0"] - res["no_pos"]["bigger"]) < 0.03
+    assert res["similarity_change"]["correlation"] > 0.99  # "fine-tuning changes it little"
+    assert res["threads"] == swap["threads"] == 1  # "on one CPU thread"
     # head swap: both new-head models start from the share of fives; the swap leads early, scratch overtakes
     fives = swap["runs"]["swap"]["at_0"]
     assert swap["runs"]["probe"]["at_0"] == fives and 0.15 < fives < 0.25
     assert swap["runs"]["swap"]["at_50"] > swap["runs"]["scratch"]["at_50"] + 0.1  # "clearly helps early on"
     assert swap["scratch_ahead_from"] is not None and swap["scratch_ahead_from"] < swap["steps"]
     assert swap["runs"]["scratch"]["final"] > swap["runs"]["swap"]["final"]
-    assert swap["runs"]["probe"]["final"] < min(swap["runs"]["swap"]["final"], swap["runs"]["scratch"]["final"])
+    # the SGD probe levels off below what a converged linear head reaches on the same features, and
+    # that is still below fine-tuning everything and training from scratch
+    assert swap["runs"]["probe"]["final"] < swap["linear_fit"] - 0.05
+    assert swap["linear_fit"] < swap["runs"]["swap"]["final"] < swap["runs"]["scratch"]["final"]
+    probe = swap["runs"]["probe"]["history"]["test_accuracy"]
+    assert max(probe[-4:]) - min(probe[-4:]) < 0.03  # "levels off"
 
     from snippets.vit.digits import load_checkpoint
 
@@ -383,9 +393,11 @@ def test_vit_attention_map_claims_hold(built_site):
     maps = job_values(built_site, "vit-attn-digits")
     ink = maps["ink"]
     assert ink["cls"]["d1"] < ink["patches"]  # the first block's class token looks mostly at the background
-    assert ink["cls"]["d4"] > ink["cls"]["d1"]  # "rises"
+    assert ink["cls"]["d4"] > ink["patches"] > ink["cls"]["d1"]  # "rises ... somewhat more than their share"
     assert ink["rollout"]["d4"] > ink["rollout"]["d1"]
     assert abs(ink["rollout"]["d4"] - ink["patches"]) < 0.05  # "about the share of such patches"
+    evenness = maps["evenness"]["rollout"]
+    assert evenness["d4"] > 0.95 and evenness["d4"] > evenness["d1"]  # "spread almost evenly"
     uniform = maps["uniform_distance"]
     # "every head in every block ... close to looking at all patches equally; no local head"
     assert 0.9 * uniform < maps["distance_range"]["min"] and maps["distance_range"]["max"] < 1.15 * uniform

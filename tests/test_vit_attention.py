@@ -1,17 +1,18 @@
 """Attention maps: rollout, class-token maps, mean attention distance, timm extraction, offline DeiT-Tiny weights."""
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import safetensors.torch as safetensors_torch
+import timm
 import torch
 import torch.nn.functional as F
 
-from snippets.vit.model import VisionTransformer, ViTConfig, load_timm_state_dict, set_fused_attention
-
-timm = pytest.importorskip("timm")
-safetensors_torch = pytest.importorskip("safetensors.torch")
-
-from snippets.vit.attention_maps import (  # noqa: E402  (needs timm)
+from snippets.vit.attention_maps import (
     DEIT_TINY,
     HF_FILENAME,
     HF_REPO,
@@ -30,7 +31,9 @@ from snippets.vit.attention_maps import (  # noqa: E402  (needs timm)
     timm_attention,
     top_classes,
 )
+from snippets.vit.model import VisionTransformer, ViTConfig, load_timm_state_dict, set_fused_attention
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 SMALL = ViTConfig(img_size=16, patch_size=4, in_chans=1, num_classes=10, embed_dim=32, depth=3, num_heads=4)
 
 
@@ -207,6 +210,44 @@ def test_timm_attention_is_independent_of_fused_attention_and_equals_ours(deit_p
         torch.testing.assert_close(with_fused.sum(-1), torch.ones(2, 3, 197))
 
 
+def test_timm_attention_equals_the_softmax_timm_computes_with_fused_attention_off(deit_pair):
+    """With fused attention off, timm materialises softmax(q·kᵀ·scale) and passes it through attn_drop;
+    what the hooks recompute must be exactly that matrix, block by block."""
+    reference, _ = deit_pair
+    set_fused_attention(reference, False)
+    captured = []
+    handles = [block.attn.attn_drop.register_forward_hook(lambda m, args, out: captured.append(out.detach()))
+               for block in reference.blocks]
+    try:
+        images = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(5))
+        _, attentions = timm_attention(reference, images)
+    finally:
+        for handle in handles:
+            handle.remove()
+        set_fused_attention(reference, True)
+    assert len(captured) == len(attentions) == 12
+    for timm_softmax, ours in zip(captured, attentions, strict=True):
+        torch.testing.assert_close(ours, timm_softmax, atol=1e-6, rtol=1e-5)
+
+
+def test_default_hugging_face_cache_follows_hf_home(weight_files, tmp_path):
+    """Without hf_cache_dir, the loader looks where huggingface_hub does by default: here $HF_HOME/hub.
+    huggingface_hub reads the variable when it is imported, so this runs in a fresh interpreter."""
+    path = weight_files[0] / "deit_tiny.safetensors"
+    repo = tmp_path / "home" / "hub" / ("models--" + HF_REPO.replace("/", "--"))
+    (repo / "snapshots" / "abc123").mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc123")
+    (repo / "snapshots" / "abc123" / HF_FILENAME).write_bytes(Path(path).read_bytes())
+    env = {k: v for k, v in os.environ.items()
+           if k not in (WEIGHTS_ENV, "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "XDG_CACHE_HOME")}
+    env["HF_HOME"] = str(tmp_path / "home")
+    code = "from snippets.vit.attention_maps import find_deit_tiny_weights; print(find_deit_tiny_weights())"
+    found = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert found == str(repo / "snapshots" / "abc123" / HF_FILENAME)
+
+
 def test_timm_hooks_are_removed_when_the_forward_pass_fails(deit_pair):
     reference, _ = deit_pair
     with pytest.raises(Exception, match="224"):
@@ -363,7 +404,7 @@ def test_found_in_a_hugging_face_cache_layout(weight_files, tmp_path, no_env):
 def test_corrupted_file_is_named(tmp_path, name, no_env):
     path = tmp_path / name
     path.write_bytes(b"not a weights file " * 20)
-    with pytest.raises(RuntimeError, match=f"could not load DeiT-Tiny weights from {re.escape(str(path))}"):
+    with pytest.raises(ValueError, match=f"could not load DeiT-Tiny weights from {re.escape(str(path))}"):
         load_deit_tiny(path, hf_cache_dir=tmp_path)
 
 
@@ -372,7 +413,7 @@ def test_mismatched_file_is_named(weight_files, tmp_path, no_env):
     partial = {key: value for key, value in state_dict.items() if key != "head.weight"}
     path = tmp_path / "partial.safetensors"
     safetensors_torch.save_file(partial, path)
-    with pytest.raises(RuntimeError, match=f"(?s)from {re.escape(str(path))}: .*head.weight"):
+    with pytest.raises(ValueError, match=f"(?s)from {re.escape(str(path))}: .*head.weight"):
         load_deit_tiny(path, hf_cache_dir=tmp_path)
 
 

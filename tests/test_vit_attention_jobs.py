@@ -105,8 +105,9 @@ def test_the_jobs_watch_every_place_the_loader_looks(function, monkeypatch, tmp_
     monkeypatch.delenv(attention_maps.WEIGHTS_ENV)
     repo = "models--" + attention_maps.HF_REPO.replace("/", "--")
     for variable, hub in (("HF_HUB_CACHE", tmp_path / "a"), ("HF_HOME", tmp_path / "b"),
-                          ("XDG_CACHE_HOME", tmp_path / "c")):
-        hub_dir = {"HF_HUB_CACHE": hub, "HF_HOME": hub / "hub", "XDG_CACHE_HOME": hub / "huggingface" / "hub"}[variable]
+                          ("XDG_CACHE_HOME", tmp_path / "c"), ("HUGGINGFACE_HUB_CACHE", tmp_path / "d")):
+        hub_dir = {"HF_HUB_CACHE": hub, "HUGGINGFACE_HUB_CACHE": hub, "HF_HOME": hub / "hub",
+                   "XDG_CACHE_HOME": hub / "huggingface" / "hub"}[variable]
         snapshot = hub_dir / repo / "snapshots" / "abc123"
         snapshot.mkdir(parents=True)
         (hub_dir / repo / "refs").mkdir()

@@ -75,6 +75,18 @@ def test_zero_head_predicts_uniformly_and_only_the_head_moves_on_the_first_step(
     assert moved == {"head.weight", "head.bias"}
 
 
+def test_bad_class_requests_are_rejected():
+    data = (torch.zeros(4, 1), torch.tensor([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match=r"distinct labels present in the data \(\[0, 1, 2, 3\]\), got \[1, 7\]"):
+        fine_tuning.subset_classes(data, [1, 7])
+    with pytest.raises(ValueError, match=r"got \[1, 1\]"):
+        fine_tuning.subset_classes(data, [1, 1])
+    with pytest.raises(ValueError, match="at least one class, got num_classes=0"):
+        fine_tuning.replace_head(digits.make_model(TINY), 0)
+    with pytest.raises(ValueError, match=r"must not overlap, got \[0, 1\] and \[1, 2\]"):
+        fine_tuning.head_swap_experiment(old_classes=(0, 1), new_classes=(1, 2), pretrain_epochs=1, steps=1)
+
+
 def test_subset_classes_relabels_in_the_given_order():
     X = torch.arange(10.0)[:, None]
     y = torch.tensor([5, 0, 7, 9, 5, 1, 8, 6, 2, 9])
@@ -135,10 +147,58 @@ def test_head_swap_experiment_is_reproducible_and_starts_from_the_uniform_predic
     first = fine_tuning.head_swap_experiment(pretrain_epochs=1, steps=2, seed=0)
     second = fine_tuning.head_swap_experiment(pretrain_epochs=1, steps=2, seed=0)
     assert first == second
-    assert set(first) == {"pretrain", "swap", "probe", "scratch"}
+    assert set(first) == {"pretrain", "swap", "probe", "scratch", "linear_fit"}
+    assert 0.2 < first["linear_fit"]["accuracy"] <= 1.0  # a logistic regression on the frozen features
     _, (_, y_test) = digits.load_data(16)
     fives = (y_test == 5).sum().item() / (y_test >= 5).sum().item()
     # zero logits: argmax picks class 0 (the digit 5) for every image
     assert first["swap"]["history"]["test_accuracy"][0] == pytest.approx(fives)
     assert first["probe"]["history"]["test_accuracy"][0] == pytest.approx(fives)
     assert first["swap"]["n_test"] == (y_test >= 5).sum().item()
+
+
+def test_without_clipping_gradients_are_left_alone():
+    """FROM_SCRATCH does not clip (as the digits pre-training); FINE_TUNE clips at norm 1."""
+    assert fine_tuning.FROM_SCRATCH.clip_norm is None and fine_tuning.FINE_TUNE.clip_norm == 1.0
+    train_data, test_data = tiny_data()
+    big = fine_tuning.Recipe("sgd", lr=1.0, clip_norm=None, warmup=0.0)
+    clipped = dataclasses.replace(big, clip_norm=1e-3)
+    moved = {}
+    for name, recipe in (("free", big), ("clipped", clipped)):
+        model = digits.make_model(TINY, seed=0)
+        start = model.head.weight.detach().clone()
+        fine_tuning.train_steps(model, train_data, test_data, recipe, steps=1, max_shift=0)
+        moved[name] = (model.head.weight - start).norm().item()
+    assert moved["clipped"] <= 1e-3 * 1.0001 < moved["free"]
+
+
+def test_the_fine_tuning_jobs_are_seeded_and_reproducible(monkeypatch, tmp_path):
+    """The build jobs themselves, shortened: same inputs, same values and the same checkpoint."""
+    from snippets.vit import fine_tuning_runs as runs
+
+    monkeypatch.setattr(runs, "STEPS", 4)
+    monkeypatch.setattr(runs, "CHECKPOINTS", (0, 4))
+    monkeypatch.setattr(runs, "PRETRAIN_EPOCHS", 1)
+    checkpoint = digits.save_checkpoint(tmp_path / "pretrained.pt", digits.make_model(TINY, seed=2))
+    results = []
+    for attempt in ("a", "b"):
+        out = tmp_path / attempt
+        out.mkdir()
+        resolution = runs.resolution(out, {"files": {"vit-digits.pt": str(checkpoint)}})
+        swap = runs.head_swap()
+        for result in (resolution, swap):
+            result.pop("seconds")
+        results.append((resolution, swap, torch.load(out / "vit-digits-32.pt", weights_only=True)))
+    (res_a, swap_a, ckpt_a), (res_b, swap_b, ckpt_b) = results
+    assert res_a == res_b and swap_a == swap_b
+    assert all(torch.equal(ckpt_a["state_dict"][k], ckpt_b["state_dict"][k]) for k in ckpt_a["state_dict"])
+    assert res_a["after"] == {"img_size": 32, "grid": 8, "tokens": 65, "pos_embed": 65 * 32}
+    assert set(res_a["runs"]["resample"]) == {"history", "at_0", "at_4", "final"}
+    assert swap_a["threads"] == torch.get_num_threads()
+
+
+def test_a_table_step_that_was_not_evaluated_is_a_clear_error():
+    from snippets.vit.fine_tuning_runs import summary
+
+    with pytest.raises(ValueError, match=r"\[50, 100, 300\] are not among \[0, 25\]"):
+        summary({"step": [0, 25], "test_accuracy": [0.1, 0.2], "train_loss": [1.0]})

@@ -227,6 +227,15 @@ def test_resample_pos_embed_equals_timm(new_grid, num_prefix_tokens):
     assert (resampled - expected).abs().max().item() < 1e-6
 
 
+@pytest.mark.parametrize(("interpolation", "antialias"), [("bilinear", True), ("bilinear", False), ("nearest", False)])
+def test_resample_pos_embed_other_interpolations_equal_timm(interpolation, antialias):
+    pos_embed = torch.randn(1, 1 + 6 * 6, 16, generator=torch.Generator().manual_seed(4))
+    expected = timm.layers.resample_abs_pos_embed(pos_embed, (9, 9), interpolation=interpolation,
+                                                  antialias=antialias)
+    resampled = resample_pos_embed(pos_embed, 9, interpolation=interpolation, antialias=antialias)
+    assert (resampled - expected).abs().max().item() < 1e-6
+
+
 def test_resample_pos_embed_same_grid_is_unchanged():
     pos_embed = torch.randn(1, 17, 8)
     assert resample_pos_embed(pos_embed, 4) is pos_embed

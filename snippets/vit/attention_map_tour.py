@@ -74,8 +74,8 @@ def timm_fused():
     print(f"{len(maps[True])} blocks, each {tuple(maps[True][0].shape)}")
     fused_gap = max((on - off).abs().max().item() for on, off in zip(maps[True], maps[False], strict=True))
     ours_gap = max((a - b).abs().max().item() for a, b in zip(maps[True], ours_maps, strict=True))
-    print("max |fused on - fused off| =", fused_gap)
-    print("max |timm - ours|          =", ours_gap)
+    print(f"max |fused on - fused off| = {fused_gap:.1e}")
+    print(f"max |timm - ours|          = {ours_gap:.1e}")
     # --8<-- [end:timm-fused]
 
 
@@ -110,6 +110,14 @@ def _ink_patches(images: torch.Tensor, grid: int) -> torch.Tensor:
     return brightness > ((low + high) / 2)[:, None, None]  # (B, g, g)
 
 
+def _evenness(maps: torch.Tensor) -> float:
+    """Mean normalised entropy of (B, g, g) maps over the patches: 1 for a map spread evenly over all
+    patches, 0 for one on a single patch."""
+    p = maps.flatten(1) / maps.flatten(1).sum(1, keepdim=True)  # (B, N), each row sums to 1
+    entropy = -(p * p.clamp_min(1e-12).log()).sum(1)  # (B,)
+    return (entropy / math.log(p.shape[1])).mean().item()
+
+
 def _share_on(maps: torch.Tensor, where: torch.Tensor) -> float:
     """Mean over images of the share of a (B, g, g) map's mass that lies where ``where`` (B, g, g) is true."""
     return ((maps * where).flatten(1).sum(1) / maps.flatten(1).sum(1)).mean().item()
@@ -123,29 +131,28 @@ def digits_attention(vit_finetune_resolution) -> dict:
     with torch.no_grad():
         logits, attentions = model(images, return_attention=True)
     distance = mean_attention_distance(attentions, config.grid_size, config.patch_size)  # (L, h)
-    raw_distance = mean_attention_distance(attentions, config.grid_size, config.patch_size, renormalize=False)
     rollout = rollout_cls_map(attention_rollout(attentions), config.grid_size)  # (B, L, g, g)
-    cls = cls_attention(attentions, config.grid_size).mean(dim=2)  # (B, L, h, g, g) -> (B, L, g, g)
-    p = config.patch_size
+    per_head = cls_attention(attentions, config.grid_size)  # (B, L, h, g, g)
+    cls = per_head.mean(dim=2)  # (B, L, h, g, g) -> (B, L, g, g): heads averaged
     ink = _ink_patches(images, config.grid_size)  # (B, g, g)
-    cls_self = torch.stack([a[:, :, 0, 0] for a in attentions], dim=1).mean(dim=(0, 2))  # (L,): class token on itself
     (train_images, _), _ = digits.load_data(config.img_size)
+    depths = range(config.depth)
+    # by depth, keyed d1..dL (the page's placeholders index dicts, not lists)
     return {
         "accuracy": (logits.argmax(1) == labels).float().mean().item(), "n_test": len(labels),
         "n_train": len(train_images),
-        "img_size": config.img_size, "grid": config.grid_size, "patch": p, "depth": config.depth,
+        "img_size": config.img_size, "grid": config.grid_size, "patch": config.patch_size, "depth": config.depth,
         "heads": config.num_heads, "tokens": 1 + config.num_patches,
-        "distance": distance.tolist(), "raw_distance": raw_distance.tolist(),
-        "distance_by_depth": {f"d{i + 1}": {"min": row.min().item(), "max": row.max().item(),
-                                            "mean": row.mean().item()} for i, row in enumerate(distance)},
+        "distance": distance.tolist(),
         "uniform_distance": mean_attention_distance([torch.full_like(attentions[0], 1.0)], config.grid_size,
-                                                    p)[0, 0].item(),
+                                                    config.patch_size)[0, 0].item(),
         "distance_range": {"min": distance.min().item(), "max": distance.max().item()},
-        # by depth, keyed d1..dL (the page's placeholders index dicts, not lists)
         "ink": {"patches": ink.float().mean().item(),  # share of the patches that hold ink
-                "rollout": {f"d{i + 1}": _share_on(rollout[:, i], ink) for i in range(config.depth)},
-                "cls": {f"d{i + 1}": _share_on(cls[:, i], ink) for i in range(config.depth)}},
-        "cls_self": {f"d{i + 1}": value for i, value in enumerate(cls_self.tolist())},
+                "rollout": {f"d{i + 1}": _share_on(rollout[:, i], ink) for i in depths},
+                "cls": {f"d{i + 1}": _share_on(cls[:, i], ink) for i in depths}},
+        # 1: spread evenly over all patches; lower: concentrated on a few
+        "evenness": {"rollout": {f"d{i + 1}": _evenness(rollout[:, i]) for i in depths},
+                     "cls_heads": {f"d{i + 1}": _evenness(per_head[:, i].flatten(0, 1)) for i in depths}},
     }
 
 
@@ -231,10 +238,11 @@ def distance_plot(theme, vit_attn_digits) -> Figure:
 
 
 # The two DeiT jobs list where find_deit_tiny_weights looks for weights (literals: the build reads them
-# without importing this module); tests/test_vit_attention_pages.py checks the lists against it.
+# without importing this module); tests/test_vit_attention_jobs.py checks the lists against it.
 @output("vit-deit-status", page="vit/attention-map", external=(
         "$MODEL_NOTES_DEIT_TINY_WEIGHTS",
         "$HF_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
+        "$HUGGINGFACE_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
         "$HF_HOME/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
         "$XDG_CACHE_HOME/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
         "~/.cache/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors"))
@@ -253,6 +261,7 @@ def deit_status():
 @values("vit-deit-attention", page="vit/attention-map", external=(
         "$MODEL_NOTES_DEIT_TINY_WEIGHTS",
         "$HF_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
+        "$HUGGINGFACE_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
         "$HF_HOME/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
         "$XDG_CACHE_HOME/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
         "~/.cache/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors"))
@@ -264,7 +273,7 @@ def deit_attention() -> dict:
     images, _ = load_photo(224)
     logits, attentions = timm_attention(model, images)
     grid = int(math.isqrt(attentions[0].shape[-1] - 1))
-    distance = mean_attention_distance(attentions, grid, 16)  # (12, 3)
+    distance = mean_attention_distance(attentions, grid, model.patch_embed.patch_size[0])  # (12, 3)
     top = top_classes(logits, k=3)
     return {"available": True, "message": message, "grid": grid,
             "top": {"name": top[0][0], "probability": top[0][1]},

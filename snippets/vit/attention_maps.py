@@ -134,7 +134,8 @@ def mean_attention_distance(attentions: Sequence[torch.Tensor], grid: int, patch
     stacked = torch.stack(list(attentions), dim=1)  # L × (B, h, T, T) -> (B, L, h, T, T)
     weights = stacked[..., 1:, 1:]  # (B, L, h, T, T) -> (B, L, h, N, N): patch queries, patch keys
     if renormalize:
-        weights = weights / weights.sum(dim=-1, keepdim=True)  # (B, L, h, N, N): each query's row sums to 1
+        # (B, L, h, N, N): each query's row sums to 1 (a row with no weight on any patch stays 0, not NaN)
+        weights = weights / weights.sum(dim=-1, keepdim=True).clamp_min(torch.finfo(weights.dtype).tiny)
     distances = patch_distances(grid, patch_size).to(weights)  # (N, N)
     per_query = (weights * distances).sum(dim=-1)  # (B, L, h, N, N) · (N, N), summed over keys -> (B, L, h, N)
     return per_query.mean(dim=(0, 3))  # (B, L, h, N) -> (L, h): mean over images and query patches
@@ -213,7 +214,8 @@ def _locate_weights(path: str | Path | None, hf_cache_dir: str | Path | None) ->
         return path, f"${WEIGHTS_ENV}"
     # Only looks in the cache, never downloads. Returns a str when the file is cached, None when it is not,
     # and a sentinel object when the Hub said the file does not exist. Without cache_dir the cache is
-    # $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (read when huggingface_hub is imported).
+    # $HF_HUB_CACHE, else $HUGGINGFACE_HUB_CACHE (older name), else $HF_HOME/hub, else
+    # $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub (read when huggingface_hub is imported).
     cached = try_to_load_from_cache(HF_REPO, HF_FILENAME, cache_dir=hf_cache_dir)
     if isinstance(cached, str):
         return Path(cached), f"the Hugging Face cache ({HF_REPO})"
@@ -226,7 +228,8 @@ def find_deit_tiny_weights(path: str | Path | None = None, *, hf_cache_dir: str 
     In this order: ``path`` (must exist), the file named by ``$MODEL_NOTES_DEIT_TINY_WEIGHTS`` when that is set
     and not empty (must exist), ``model.safetensors`` of timm/deit_tiny_patch16_224.fb_in1k in the Hugging Face
     hub cache: ``hf_cache_dir`` (the folder holding ``models--timm--...``), or by default ``$HF_HUB_CACHE``,
-    else ``$HF_HOME/hub``, else ``~/.cache/huggingface/hub``.
+    else ``$HUGGINGFACE_HUB_CACHE``, else ``$HF_HOME/hub``, else ``$XDG_CACHE_HOME/huggingface/hub``, else
+    ``~/.cache/huggingface/hub``.
     """
     found = _locate_weights(path, hf_cache_dir)
     return None if found is None else found[0]
@@ -241,7 +244,7 @@ def load_deit_tiny(path: str | Path | None = None, *,
     (``.safetensors``, or a torch checkpoint with the state dict at the top or under "model"/"state_dict"),
     passes it through its ViT checkpoint filter (which would resample position embeddings learned on
     another patch grid) and loads it with strict=True; a file that cannot be read or does not fit raises
-    a RuntimeError naming the file.
+    a ValueError naming the file.
     """
     found = _locate_weights(path, hf_cache_dir)
     if found is None:
@@ -250,7 +253,7 @@ def load_deit_tiny(path: str | Path | None = None, *,
     try:
         model = timm.create_model(DEIT_TINY, pretrained=True, pretrained_cfg_overlay=dict(file=str(file)))
     except Exception as error:
-        raise RuntimeError(f"could not load DeiT-Tiny weights from {file}: {type(error).__name__}: {error}") from error
+        raise ValueError(f"could not load DeiT-Tiny weights from {file}: {type(error).__name__}: {error}") from error
     return model.eval(), f"DeiT-Tiny weights loaded from {file} (found via {source})"
 # --8<-- [end:weights]
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from sklearn.linear_model import LogisticRegression
 from torch import nn
 
 from snippets.vit import digits
@@ -59,6 +60,8 @@ def replace_head(model: VisionTransformer, num_classes: int) -> VisionTransforme
     With zero weights every logit is 0, so the model starts from the uniform prediction over the K new
     classes (cross-entropy ln K), whatever the pre-trained features are.
     """
+    if num_classes < 1:
+        raise ValueError(f"a new head needs at least one class, got num_classes={num_classes}")
     head = nn.Linear(model.config.embed_dim, num_classes)
     nn.init.zeros_(head.weight)
     nn.init.zeros_(head.bias)
@@ -70,6 +73,10 @@ def replace_head(model: VisionTransformer, num_classes: int) -> VisionTransforme
 def subset_classes(data, classes: list[int]):
     """The images of the given classes, relabelled 0..len(classes)-1 in that order."""
     X, y = data
+    present = set(y.unique().tolist())
+    if len(set(classes)) != len(classes) or not set(classes) <= present:
+        raise ValueError(f"classes must be distinct labels present in the data ({sorted(present)}), "
+                         f"got {list(classes)}")
     keep = torch.isin(y, torch.tensor(classes))
     relabel = torch.full((int(y.max()) + 1,), -1, dtype=torch.long)
     relabel[torch.tensor(classes)] = torch.arange(len(classes))
@@ -87,15 +94,16 @@ class Recipe:
     weight_decay: float = 0.0
     label_smoothing: float = 0.0
     warmup: float = 0.1  # fraction of the steps spent warming up
-    clip_norm: float = 1.0  # gradients are clipped to this global norm
+    clip_norm: float | None = 1.0  # gradients are clipped to this global norm (None: not clipped)
     batch_size: int = 32
 
 
 # Fine-tuning as in the ViT paper's appendix B.1.1 and table 4 (SGD, momentum 0.9, no weight decay,
 # clipping at norm 1, cosine decay), with 0.01 from the learning rates it tried on CIFAR.
 FINE_TUNE = Recipe("sgd", lr=0.01)
-# Training from scratch: the recipe the digits model was pre-trained with (/vit/implementation/).
-FROM_SCRATCH = Recipe("adamw", lr=2e-3, weight_decay=0.05, label_smoothing=0.1)
+# Training from scratch: the optimiser and settings the digits model was pre-trained with
+# (/vit/implementation/: AdamW, no clipping), its warm-up and cosine spread over the run's steps.
+FROM_SCRATCH = Recipe("adamw", lr=2e-3, weight_decay=0.05, label_smoothing=0.1, clip_norm=None)
 # --8<-- [end:recipe]
 
 
@@ -140,7 +148,8 @@ def train_steps(model: VisionTransformer, train_data, test_data, recipe: Recipe,
             loss = F.cross_entropy(model(images), y[idx], label_smoothing=recipe.label_smoothing)
             optimizer.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.clip_norm)
+            if recipe.clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.clip_norm)
             optimizer.step()
             schedule.step()
             step += 1
@@ -185,9 +194,14 @@ def head_swap_experiment(*, old_classes=(0, 1, 2, 3, 4), new_classes=(5, 6, 7, 8
     """Pre-train on ``old_classes``, then learn ``new_classes`` three ways; returns each run's history.
 
     ``swap``: the pre-trained body with a zero-initialised head, everything fine-tuned (FINE_TUNE).
-    ``probe``: the same, but only the new head is trained (the body is frozen).
+    ``probe``: the same, but only the new head is trained; the body is frozen and runs as in
+    evaluation (no stochastic depth).
     ``scratch``: a new model trained on the new classes from random weights (FROM_SCRATCH).
+    ``linear_fit``: for reference, the best a linear head on the frozen features can do: a logistic
+    regression (scikit-learn) fitted to convergence on the class-token features.
     """
+    if set(old_classes) & set(new_classes):
+        raise ValueError(f"old and new classes must not overlap, got {list(old_classes)} and {list(new_classes)}")
     train_data, test_data = digits.load_data(digits.DIGITS_CONFIG.img_size)
     old_train, old_test = subset_classes(train_data, list(old_classes)), subset_classes(test_data, list(old_classes))
     new_train, new_test = subset_classes(train_data, list(new_classes)), subset_classes(test_data, list(new_classes))
@@ -204,7 +218,14 @@ def head_swap_experiment(*, old_classes=(0, 1, 2, 3, 4), new_classes=(5, 6, 7, 8
         if name == "probe":
             for param_name, param in model.named_parameters():
                 param.requires_grad_(param_name.startswith("head."))
+            for module in model.modules():
+                if hasattr(module, "drop_prob"):
+                    module.drop_prob = 0.0  # a frozen body behaves as in evaluation
         history = train_steps(model, new_train, new_test, recipe, steps=steps, seed=seed)
         runs[name] = {"history": history, "n_train": len(new_train[1]), "n_test": len(new_test[1])}
+    with torch.no_grad():
+        features = [pretrained.eval().forward_features(X)[:, 0].numpy() for X, _ in (new_train, new_test)]  # (n, D)
+    fit = LogisticRegression(max_iter=5000).fit(features[0], new_train[1].numpy())
+    runs["linear_fit"] = {"accuracy": fit.score(features[1], new_test[1].numpy())}
     return runs
 # --8<-- [end:head-swap-experiment]

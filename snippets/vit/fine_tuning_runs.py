@@ -6,42 +6,77 @@ cache key covers its whole module, so editing a figure does not re-run the train
 
 import time
 
+import torch
+
 from snippets.build import values
 from snippets.vit import digits, fine_tuning
-from snippets.vit.model import count_parameters
+from snippets.vit.model import resample_pos_embed
 
-STEPS = 300  # fine-tuning steps of every run (batch 32: about 7 passes over the 1,347 training images)
+STEPS = 300  # fine-tuning steps of every run, batch 32
+PRETRAIN_EPOCHS = 30  # pre-training on digits 0–4 for the head swap, as long as the digits model's
 CHECKPOINTS = (0, 50, 100, 300)  # steps at which the page's tables report the test accuracy
 
 
 def summary(history: dict) -> dict:
     """Test accuracy at the table's steps (``at_0``, ``at_50``...), at the end and at its best."""
     accuracy = dict(zip(history["step"], history["test_accuracy"], strict=True))
+    missing = [step for step in CHECKPOINTS if step not in accuracy]
+    if missing:
+        raise ValueError(f"the table's steps {list(CHECKPOINTS)} must be evaluated steps; "
+                         f"{missing} are not among {history['step']}")
     return {"history": history, **{f"at_{step}": accuracy[step] for step in CHECKPOINTS},
-            "final": history["test_accuracy"][-1], "best": max(history["test_accuracy"])}
+            "final": history["test_accuracy"][-1]}
+
+
+def similarity(pos_embed: torch.Tensor) -> torch.Tensor:
+    """Cosine similarity of every patch position embedding with every other, (N, N)."""
+    pos = pos_embed.detach()[0, 1:]  # (1, 1 + N, D) -> (N, D): the class token's row dropped
+    unit = pos / pos.norm(dim=1, keepdim=True)
+    return unit @ unit.T
+
+
+def without_patch_positions(model):
+    """A copy of ``model`` whose patch position embeddings are 0 (the class token's row kept)."""
+    copy = digits.make_model(model.config)
+    copy.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        copy.pos_embed[:, 1:] = 0
+    return copy.eval()
 
 
 @values("vit-finetune-resolution", page="vit/fine-tuning", needs=("vit-digits",), files=("vit-digits-32.pt",))
 def resolution(outdir, vit_digits) -> dict:
     """16×16 → 32×32: resampled position embeddings, new ones, and a model trained from scratch."""
     pretrained, _ = digits.load_checkpoint(vit_digits["files"]["vit-digits.pt"])
+    img_size = 2 * pretrained.config.img_size
     _, (X16, y16) = digits.load_data(pretrained.config.img_size)
+    _, (X32, y32) = digits.load_data(img_size)
     start = time.perf_counter()
-    runs = fine_tuning.resolution_experiment(pretrained, 32, steps=STEPS, seed=0)
+    runs = fine_tuning.resolution_experiment(pretrained, img_size, steps=STEPS, seed=0)
     seconds = time.perf_counter() - start
     tuned = runs["resample"]["model"]
-    digits.save_checkpoint(outdir / "vit-digits-32.pt", tuned, img_size=32, split_seed=0, seed=0,
+    digits.save_checkpoint(outdir / "vit-digits-32.pt", tuned, img_size=img_size, split_seed=0, seed=0,
                            fine_tuned_from="vit-digits.pt", history=runs["resample"]["history"])
-    before, after = pretrained.config, tuned.config
+    resampled = similarity(resample_pos_embed(pretrained.pos_embed, tuned.config.grid_size))
+    after = similarity(tuned.pos_embed)
+    before, bigger = pretrained.config, tuned.config
     return {
         "native": digits.evaluate(pretrained, X16, y16),  # the pre-trained model on its own 16×16 input
+        # no position information at all: patch position embeddings set to 0
+        "no_pos": {"native": digits.evaluate(without_patch_positions(pretrained), X16, y16),
+                   "bigger": digits.evaluate(without_patch_positions(fine_tuning.at_resolution(pretrained, img_size)),
+                                             X32, y32)},
         "runs": {name: summary(run["history"]) for name, run in runs.items()},
-        "steps": STEPS, "seconds": seconds, "threads": 1,
+        # how much fine-tuning changed the resampled position embeddings' similarity structure
+        "similarity_change": {"correlation": torch.corrcoef(torch.stack([resampled.flatten(),
+                                                                         after.flatten()]))[0, 1].item(),
+                              "mean_abs": (after - resampled).abs().mean().item()},
+        "steps": STEPS, "seconds": seconds, "threads": torch.get_num_threads(),
         "before": {"img_size": before.img_size, "grid": before.grid_size, "tokens": 1 + before.num_patches,
                    "pos_embed": pretrained.pos_embed.numel()},
-        "after": {"img_size": after.img_size, "grid": after.grid_size, "tokens": 1 + after.num_patches,
+        "after": {"img_size": bigger.img_size, "grid": bigger.grid_size, "tokens": 1 + bigger.num_patches,
                   "pos_embed": tuned.pos_embed.numel()},
-        "patch": before.patch_size, "parameters": count_parameters(tuned),
+        "patch": before.patch_size, "n_train": len(digits.load_data(img_size)[0][1]),
     }
 
 
@@ -49,18 +84,19 @@ def resolution(outdir, vit_digits) -> dict:
 def head_swap() -> dict:
     """Pre-train on digits 0–4, then learn 5–9: new zero-initialised head, linear probe, from scratch."""
     start = time.perf_counter()
-    runs = fine_tuning.head_swap_experiment(steps=STEPS, seed=0)
+    runs = fine_tuning.head_swap_experiment(pretrain_epochs=PRETRAIN_EPOCHS, steps=STEPS, seed=0)
     seconds = time.perf_counter() - start
-    pretrain = runs.pop("pretrain")
+    pretrain, linear_fit = runs.pop("pretrain"), runs.pop("linear_fit")
     swap, scratch = runs["swap"]["history"], runs["scratch"]["history"]
-    ahead = [s >= w for s, w in zip(scratch["test_accuracy"], swap["test_accuracy"], strict=True)]
-    # the first evaluated step from which training from scratch stays level with or ahead of the head swap
+    ahead = [s > w for s, w in zip(scratch["test_accuracy"], swap["test_accuracy"], strict=True)]
+    # the first evaluated step from which training from scratch stays ahead of the head swap (None: never)
     overtake = next((step for i, step in enumerate(swap["step"]) if all(ahead[i:])), None)
     return {
         "pretrain": {"accuracy": pretrain["history"]["test_accuracy"][-1],
                      "epochs": len(pretrain["history"]["train_loss"]),
                      "n_train": pretrain["n_train"], "n_test": pretrain["n_test"]},
         "runs": {name: summary(run["history"]) for name, run in runs.items()},
+        "linear_fit": linear_fit["accuracy"],
         "n_train": runs["swap"]["n_train"], "n_test": runs["swap"]["n_test"], "scratch_ahead_from": overtake,
-        "steps": STEPS, "seconds": seconds, "threads": 1,
+        "steps": STEPS, "seconds": seconds, "threads": torch.get_num_threads(),
     }

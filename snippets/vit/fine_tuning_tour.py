@@ -99,8 +99,8 @@ def pos_similarity(theme, vit_digits, vit_finetune_resolution) -> Figure:
 
 
 LABELS = {"resample": "resampled position embeddings", "new_pos": "new position embeddings",
-          "scratch": "from scratch", "swap": "new zero head, all fine-tuned",
-          "probe": "new zero head, body frozen (probe)"}
+          "swap": "new zero head, all fine-tuned", "probe": "new zero head, body frozen (probe)",
+          "scratch": "from scratch"}
 
 
 @figure("vit-ft-curves", page="vit/fine-tuning", needs=("vit-finetune-resolution", "vit-finetune-head-swap"))
@@ -111,10 +111,15 @@ def curves(theme, vit_finetune_resolution, vit_finetune_head_swap) -> Figure:
     panels = [(axes[0], vit_finetune_resolution, "16×16 → 32×32, digits 0–9"),
               (axes[1], vit_finetune_head_swap, "digits 0–4 → 5–9, 16×16")]
     for ax, result, title in panels:
-        for i, (name, run) in enumerate(result["runs"].items()):
-            history = run["history"]
-            ax.plot(history["step"], 100 * np.array(history["test_accuracy"]), color=theme.colors[i],
+        # a fixed order and colour per condition (values.json stores its keys sorted)
+        for i, name in enumerate(name for name in LABELS if name in result["runs"]):
+            history = result["runs"][name]["history"]
+            colour = theme.colors[2] if name == "scratch" else theme.colors[i]
+            ax.plot(history["step"], 100 * np.array(history["test_accuracy"]), color=colour,
                     label=LABELS[name], marker="o", markersize=3)
+        if "linear_fit" in result:  # the frozen features' ceiling for a linear head
+            ax.axhline(100 * result["linear_fit"], color=theme.muted, linestyle="--", linewidth=1,
+                       label="linear head fitted to convergence")
         ax.set(xlabel="fine-tuning step", title=title, ylim=(0, 100))
         ax.legend(loc="lower right", fontsize="small")
     axes[0].set_ylabel("test accuracy (%)")

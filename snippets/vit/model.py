@@ -388,8 +388,9 @@ def resample_pos_embed(pos_embed: torch.Tensor, new_grid: int | tuple[int, int],
     grid = grid.float()  # interpolate wants float32
     grid = grid.reshape(1, old_h, old_w, D)  # (1, N, D) -> (1, g, g, D)
     grid = grid.permute(0, 3, 1, 2)  # (1, g, g, D) -> (1, D, g, g): an image with D channels
-    grid = F.interpolate(grid, size=(new_h, new_w), mode=interpolation, align_corners=False,
-                         antialias=antialias)  # (1, D, g, g) -> (1, D, g', g')
+    corners = {"align_corners": False} if interpolation in ("bilinear", "bicubic") else {}  # not for "nearest"
+    grid = F.interpolate(grid, size=(new_h, new_w), mode=interpolation, antialias=antialias,
+                         **corners)  # (1, D, g, g) -> (1, D, g', g')
     grid = grid.permute(0, 2, 3, 1)  # (1, D, g', g') -> (1, g', g', D)
     grid = grid.reshape(1, new_h * new_w, D).to(pos_embed.dtype)  # (1, g', g', D) -> (1, N', D)
     return torch.cat([prefix, grid], dim=1)  # (1, 1 + N', D)
