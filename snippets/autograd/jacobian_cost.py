@@ -11,6 +11,7 @@ from torch.func import jacfwd, jacrev
 
 from snippets.autograd.vjp import jacobian_by_rows
 from snippets.build import figure, track, values
+from snippets.threads import torch_threads
 
 SIZES = (16, 64, 256, 1024)
 SMALL = 8  # the other dimension
@@ -45,12 +46,8 @@ def seconds(method, fn, x) -> float:
 
 @values("jacobian-cost", page="autograd/vector-jacobian")
 def measure() -> dict:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # one core: timings that do not depend on what else runs
-    try:
+    with torch_threads(1):  # one core: timings that do not depend on what else runs
         return _measure()
-    finally:
-        torch.set_num_threads(threads)  # the worker runs other jobs after this one
 
 
 def _measure() -> dict:

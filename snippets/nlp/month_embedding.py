@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from snippets.sequence import airline
+from snippets.threads import torch_threads
 
 MONTHS = [calendar.month_abbr[m] for m in range(1, 13)]  # Jan .. Dec
 
@@ -133,12 +134,8 @@ def month_embeddings() -> dict:
 
 @values("embedding-cost", page="nlp/embedding")
 def lookup_cost() -> dict:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # one core: timings that do not depend on what else runs
-    try:
+    with torch_threads(1):  # one core: timings that do not depend on what else runs
         rows = [emb.cost(v) for v in track(VOCABS, "vocabulary size")]
-    finally:
-        torch.set_num_threads(threads)
     largest = rows[-1]
     return {
         "rows": rows, "batch": 512, "dim": 64,

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from snippets.sequence.tcn import TCN, check_input
+from snippets.threads import torch_threads
 
 # The experiment's configuration (see ``experiment``): about 27,000 parameters per model, and a
 # budget that keeps the three runs under five minutes on one CPU core (about 3.5 measured).
@@ -178,19 +179,6 @@ def train(model: nn.Module, train_data, test_data, *, steps: int, seed: int, bat
 
 
 # --8<-- [start:experiment]
-@contextlib.contextmanager
-def cpu_threads(n: int):
-    """Run with ``n`` intra-op CPU threads, then restore the previous number."""
-    if n < 1:
-        raise ValueError(f"threads must be at least 1, got {n}")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def experiment(length: int = LENGTH, steps: int = STEPS, threads: int = 1) -> dict:
     """Train the TCN, the LSTM and the GRU on the same data, in the same order, for the same
     number of steps; report each model's test-MSE curve, final MSE, seconds and size.
@@ -210,7 +198,7 @@ def experiment(length: int = LENGTH, steps: int = STEPS, threads: int = 1) -> di
         "baseline_mse": constant_mse(test_data[1]),  # always predict 1
         "models": {},
     }
-    with cpu_threads(threads):
+    with torch_threads(threads):
         for name, model in make_models().items():
             run = train(model, train_data, test_data, steps=steps, seed=DATA_SEED)
             result["models"][name] = {"parameters": parameter_count(model), **run}

@@ -10,7 +10,6 @@ forecast asks of it.
 from __future__ import annotations
 
 # --8<-- [start:imports]
-import contextlib
 import time
 
 import numpy as np
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from snippets.sequence import airline
+from snippets.threads import torch_threads
 
 # --8<-- [end:imports]
 
@@ -53,19 +53,7 @@ def rollout(model: nn.Module, windows: torch.Tensor, horizon: int) -> torch.Tens
 
 
 # --8<-- [start:train]
-@contextlib.contextmanager
-def one_thread():
-    """A 16-unit LSTM is far too small to split across threads. With two threads on a 2-core
-    machine that was also busy with other work, one run took over 100 s instead of about 4 s."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-@one_thread()
+@torch_threads(1)  # a 16-unit LSTM is far too small to split across threads
 def train(model: nn.Module, X: np.ndarray, Y: np.ndarray, *, epochs: int, seed: int, lr: float = 1e-2,
           weight_decay: float = 1e-2, batch_size: int = 16) -> list[float]:
     """AdamW on the mean squared error of ``rollout(model, X, Y.shape[1])`` against Y.
@@ -92,7 +80,7 @@ def train(model: nn.Module, X: np.ndarray, Y: np.ndarray, *, epochs: int, seed: 
 
 
 # --8<-- [start:fit]
-@one_thread()
+@torch_threads(1)
 def fit_and_forecast(series: pd.Series, *, seed: int, train_end: str = airline.TRAIN_END, test_months: int = 24,
                      horizon: int = 1, lookback: int = 12, hidden: int = 16, epochs: int = 60,
                      lr: float = 1e-2, make_model=None) -> dict:

@@ -135,12 +135,11 @@ def digits_attention(vit_finetune_resolution) -> dict:
     per_head = cls_attention(attentions, config.grid_size)  # (B, L, h, g, g)
     cls = per_head.mean(dim=2)  # (B, L, h, g, g) -> (B, L, g, g): heads averaged
     ink = _ink_patches(images, config.grid_size)  # (B, g, g)
-    (train_images, _), _ = digits.load_data(config.img_size)
     depths = range(config.depth)
     # by depth, keyed d1..dL (the page's placeholders index dicts, not lists)
     return {
         "accuracy": (logits.argmax(1) == labels).float().mean().item(), "n_test": len(labels),
-        "n_train": len(train_images),
+        "n_train": vit_finetune_resolution["n_train"],
         "img_size": config.img_size, "grid": config.grid_size, "patch": config.patch_size, "depth": config.depth,
         "heads": config.num_heads, "tokens": 1 + config.num_patches,
         "distance": distance.tolist(),
@@ -156,7 +155,7 @@ def digits_attention(vit_finetune_resolution) -> dict:
     }
 
 
-def _overlay(ax, image: np.ndarray, heat: np.ndarray, theme) -> None:
+def _overlay(ax, image: np.ndarray, heat: np.ndarray) -> None:
     """A grey image with a (g, g) map over it, stretched to the image's size, scaled to its own maximum."""
     size = image.shape[0]
     ax.imshow(image, cmap="gray", interpolation="nearest")
@@ -184,7 +183,7 @@ def cls_maps(theme, vit_finetune_resolution) -> Figure:
     for layer in range(L):
         for head in range(h):
             ax = axes[layer, head]
-            _overlay(ax, picture, maps[layer, head].numpy(), theme)
+            _overlay(ax, picture, maps[layer, head].numpy())
             if layer == 0:
                 ax.set_title(f"head {head + 1}", fontsize="small")
             if head == 0:
@@ -210,7 +209,7 @@ def rollout_maps(theme, vit_finetune_resolution) -> Figure:
         axes[row, 0].imshow(picture, cmap="gray", interpolation="nearest")
         axes[row, 0].set_axis_off()
         for layer in range(L):
-            _overlay(axes[row, layer + 1], picture, maps[row, layer].numpy(), theme)
+            _overlay(axes[row, layer + 1], picture, maps[row, layer].numpy())
             if row == 0:
                 axes[row, layer + 1].set_title(f"depth {layer + 1}", fontsize="small")
     axes[0, 0].set_title("input", fontsize="small")
@@ -307,10 +306,10 @@ def deit_maps(theme, vit_deit_attention) -> Figure:
     axes[0, 0].set_axis_off()
     axes[0, 0].set_title("input", fontsize="small")
     for head in range(last.shape[0]):
-        _overlay(axes[0, head + 1], picture, last[head].numpy(), theme)
+        _overlay(axes[0, head + 1], picture, last[head].numpy())
         axes[0, head + 1].set_title(f"block {len(attentions)}, head {head + 1}", fontsize="small")
     for col, depth in enumerate(depths):
-        _overlay(axes[1, col], picture, rollout[depth - 1].numpy(), theme)
+        _overlay(axes[1, col], picture, rollout[depth - 1].numpy())
         axes[1, col].set_title(f"rollout, depth {depth}", fontsize="small")
     fig.tight_layout()
     return fig

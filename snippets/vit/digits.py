@@ -9,6 +9,7 @@ fine-tuning (32×32 input) and attention-map articles.
 from __future__ import annotations
 
 # --8<-- [start:imports]
+import contextlib
 import math
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ import torch.nn.functional as F
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
+from snippets.threads import torch_threads
 from snippets.vit.model import VisionTransformer, ViTConfig
 
 # --8<-- [end:imports]
@@ -90,6 +92,21 @@ def evaluate(model: VisionTransformer, X: torch.Tensor, y: torch.Tensor, batch_s
 
 
 # --8<-- [start:train]
+def param_groups(model: VisionTransformer, weight_decay: float) -> list[dict]:
+    """The parameters that require gradients, in two optimiser groups: weight decay on the weight
+    matrices, none on biases, norms and the embeddings named by ``model.no_weight_decay()``."""
+    named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    skip = model.no_weight_decay()
+    decay = [p for name, p in named if p.ndim > 1 and name not in skip]
+    no_decay = [p for name, p in named if p.ndim <= 1 or name in skip]
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def warmup_cosine(warmup_steps: int, total_steps: int):
+    """The learning-rate factor at each step: a linear warm-up, then a cosine decay to 0 (for LambdaLR)."""
+    return lambda step: min((step + 1) / warmup_steps, 0.5 * (1 + math.cos(math.pi * step / total_steps)))
+
+
 def train(model, train_data, test_data, *, epochs: int = EPOCHS, seed: int = 0, batch_size: int = 32,
           lr: float = 2e-3, weight_decay: float = 0.05, warmup_epochs: int = 3,
           label_smoothing: float = 0.1, max_shift: float = 1.0) -> dict[str, list[float]]:
@@ -103,14 +120,10 @@ def train(model, train_data, test_data, *, epochs: int = EPOCHS, seed: int = 0, 
     X_test, y_test = test_data
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    decay = [p for name, p in model.named_parameters() if p.ndim > 1 and name not in model.no_weight_decay()]
-    no_decay = [p for name, p in model.named_parameters() if p.ndim <= 1 or name in model.no_weight_decay()]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=lr)
+    optimizer = torch.optim.AdamW(param_groups(model, weight_decay), lr=lr)
     steps_per_epoch = -(-len(X) // batch_size)
-    warmup, total = warmup_epochs * steps_per_epoch, epochs * steps_per_epoch
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(
-        (step + 1) / warmup, 0.5 * (1 + math.cos(math.pi * step / total))))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, warmup_cosine(warmup_epochs * steps_per_epoch, epochs * steps_per_epoch))
     history = {"train_loss": [], "test_accuracy": []}
     for _ in range(epochs):
         model.train()
@@ -133,21 +146,15 @@ def train_digits_vit(config: ViTConfig = DIGITS_CONFIG, *, epochs: int = EPOCHS,
                      num_threads: int | None = None, **train_kwargs):
     """Load the data, build and train the model; returns (model in eval mode, history, training seconds).
 
-    ``num_threads``, when given, sets torch's intra-op threads for the run and restores them afterwards:
-    the model is so small that one thread is about as fast as two, and several threads on a busy
-    machine (parallel build jobs) slow every small operation down badly.
+    ``num_threads``, when given, sets torch's intra-op threads for the run and restores them afterwards
+    (see snippets.threads: the model is so small that one thread is about as fast as two).
     """
     train_data, test_data = load_data(config.img_size)
     model = make_model(config, seed)
-    previous_threads = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(num_threads)
-    try:
+    with torch_threads(num_threads) if num_threads is not None else contextlib.nullcontext():
         start = time.perf_counter()
         history = train(model, train_data, test_data, epochs=epochs, seed=seed, **train_kwargs)
         seconds = time.perf_counter() - start
-    finally:
-        torch.set_num_threads(previous_threads)
     return model.eval(), history, seconds
 
 

@@ -12,7 +12,7 @@ Every run is seeded (initialisation, batch order, shifts) and runs on one thread
 # --8<-- [start:imports]
 import copy
 import dataclasses
-import math
+import math  # noqa: F401  (the page's listings use it: resample_pos_embed, the zero-head check)
 from dataclasses import dataclass
 
 import torch
@@ -108,13 +108,9 @@ FROM_SCRATCH = Recipe("adamw", lr=2e-3, weight_decay=0.05, label_smoothing=0.1, 
 
 
 # --8<-- [start:train-steps]
-def make_optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
-    """Only parameters that require gradients are trained; no weight decay on biases, norms and embeddings."""
-    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    skip = model.no_weight_decay() if hasattr(model, "no_weight_decay") else set()
-    decay = [p for n, p in named if p.ndim > 1 and n not in skip]
-    no_decay = [p for n, p in named if p.ndim <= 1 or n in skip]
-    groups = [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+def make_optimizer(model: VisionTransformer, recipe: Recipe) -> torch.optim.Optimizer:
+    """Only parameters that require gradients are trained (digits.param_groups)."""
+    groups = digits.param_groups(model, recipe.weight_decay)
     if recipe.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=recipe.lr, momentum=0.9)
     if recipe.optimizer == "adamw":
@@ -137,8 +133,7 @@ def train_steps(model: VisionTransformer, train_data, test_data, recipe: Recipe,
     generator = torch.Generator().manual_seed(seed)
     optimizer = make_optimizer(model, recipe)
     warmup = max(1, round(recipe.warmup * steps))
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(
-        (step + 1) / warmup, 0.5 * (1 + math.cos(math.pi * step / steps))))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, digits.warmup_cosine(warmup, steps))
     history = {"step": [0], "test_accuracy": [digits.evaluate(model, *test_data)], "train_loss": []}
     step = 0
     while step < steps:

@@ -4,13 +4,14 @@ Kept apart from the page's cheap listings and figures (snippets/vit/fine_tuning_
 cache key covers its whole module, so editing a figure does not re-run the training.
 """
 
+import copy
 import time
 
 import torch
 
 from snippets.build import values
 from snippets.vit import digits, fine_tuning
-from snippets.vit.model import resample_pos_embed
+from snippets.vit.model import position_similarity, resample_pos_embed
 
 STEPS = 300  # fine-tuning steps of every run, batch 32
 PRETRAIN_EPOCHS = 30  # pre-training on digits 0–4 for the head swap, as long as the digits model's
@@ -18,7 +19,7 @@ CHECKPOINTS = (0, 50, 100, 300)  # steps at which the page's tables report the t
 
 
 def summary(history: dict) -> dict:
-    """Test accuracy at the table's steps (``at_0``, ``at_50``...), at the end and at its best."""
+    """Test accuracy at the table's steps (``at_0``, ``at_50``...) and at the end."""
     accuracy = dict(zip(history["step"], history["test_accuracy"], strict=True))
     missing = [step for step in CHECKPOINTS if step not in accuracy]
     if missing:
@@ -28,20 +29,12 @@ def summary(history: dict) -> dict:
             "final": history["test_accuracy"][-1]}
 
 
-def similarity(pos_embed: torch.Tensor) -> torch.Tensor:
-    """Cosine similarity of every patch position embedding with every other, (N, N)."""
-    pos = pos_embed.detach()[0, 1:]  # (1, 1 + N, D) -> (N, D): the class token's row dropped
-    unit = pos / pos.norm(dim=1, keepdim=True)
-    return unit @ unit.T
-
-
 def without_patch_positions(model):
     """A copy of ``model`` whose patch position embeddings are 0 (the class token's row kept)."""
-    copy = digits.make_model(model.config)
-    copy.load_state_dict(model.state_dict())
+    blank = copy.deepcopy(model)
     with torch.no_grad():
-        copy.pos_embed[:, 1:] = 0
-    return copy.eval()
+        blank.pos_embed[:, 1:] = 0
+    return blank.eval()
 
 
 @values("vit-finetune-resolution", page="vit/fine-tuning", needs=("vit-digits",), files=("vit-digits-32.pt",))
@@ -50,15 +43,15 @@ def resolution(outdir, vit_digits) -> dict:
     pretrained, _ = digits.load_checkpoint(vit_digits["files"]["vit-digits.pt"])
     img_size = 2 * pretrained.config.img_size
     _, (X16, y16) = digits.load_data(pretrained.config.img_size)
-    _, (X32, y32) = digits.load_data(img_size)
+    (_, y32_train), (X32, y32) = digits.load_data(img_size)
     start = time.perf_counter()
     runs = fine_tuning.resolution_experiment(pretrained, img_size, steps=STEPS, seed=0)
     seconds = time.perf_counter() - start
     tuned = runs["resample"]["model"]
     digits.save_checkpoint(outdir / "vit-digits-32.pt", tuned, img_size=img_size, split_seed=0, seed=0,
                            fine_tuned_from="vit-digits.pt", history=runs["resample"]["history"])
-    resampled = similarity(resample_pos_embed(pretrained.pos_embed, tuned.config.grid_size))
-    after = similarity(tuned.pos_embed)
+    resampled = position_similarity(resample_pos_embed(pretrained.pos_embed, tuned.config.grid_size))
+    after = position_similarity(tuned.pos_embed)
     before, bigger = pretrained.config, tuned.config
     return {
         "native": digits.evaluate(pretrained, X16, y16),  # the pre-trained model on its own 16×16 input
@@ -76,7 +69,7 @@ def resolution(outdir, vit_digits) -> dict:
                    "pos_embed": pretrained.pos_embed.numel()},
         "after": {"img_size": bigger.img_size, "grid": bigger.grid_size, "tokens": 1 + bigger.num_patches,
                   "pos_embed": tuned.pos_embed.numel()},
-        "patch": before.patch_size, "n_train": len(digits.load_data(img_size)[0][1]),
+        "patch": before.patch_size, "n_train": len(y32_train),
     }
 
 

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from snippets.build import figure, output
 from snippets.vit import digits
 from snippets.vit.fine_tuning import replace_head
-from snippets.vit.model import load_timm_state_dict, resample_pos_embed
+from snippets.vit.model import load_timm_state_dict, position_similarity, resample_pos_embed
 
 # isort: split
 import torch
@@ -64,9 +64,7 @@ def _mosaic(pos_embed: torch.Tensor, grid: int) -> np.ndarray:
     """Cosine similarities of the patch position embeddings as one image: a grid × grid map per patch,
     placed at the patch's own place on the grid, with a one-pixel gap between the maps (NaN: transparent,
     so the page's background shows through in both themes)."""
-    pos = pos_embed.detach()[0, 1:]  # (N, D): drop the class token's row
-    unit = pos / pos.norm(dim=1, keepdim=True)
-    similarity = (unit @ unit.T).reshape(grid, grid, grid, grid).numpy()  # [row, col] -> (grid, grid) map
+    similarity = position_similarity(pos_embed).reshape(grid, grid, grid, grid).numpy()  # [row, col] -> (g, g) map
     size = grid * (grid + 1) - 1
     image = np.full((size, size), np.nan)
     for r in range(grid):

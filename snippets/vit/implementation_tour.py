@@ -16,6 +16,7 @@ from snippets.vit.model import (
     count_parameters,
     load_timm_state_dict,
     patch_embed_as_linear,
+    position_similarity,
     set_fused_attention,
 )
 
@@ -201,9 +202,7 @@ def pos_similarity(theme, vit_digits) -> Figure:
     paper's figure 7 (centre): one small map per patch, laid out on the patch grid."""
     model, _ = digits.load_checkpoint(vit_digits["files"]["vit-digits.pt"])
     grid = model.config.grid_size
-    pos = model.pos_embed.detach()[0, 1:]  # (N, D): drop the class token's row
-    unit = pos / pos.norm(dim=1, keepdim=True)
-    similarity = (unit @ unit.T).reshape(grid, grid, grid, grid)  # [row, col] -> (grid, grid) map
+    similarity = position_similarity(model.pos_embed).reshape(grid, grid, grid, grid)  # [row, col] -> (grid, grid) map
     fig = Figure(figsize=(4.8, 4.4))
     axes = fig.subplots(grid, grid)
     for r in range(grid):

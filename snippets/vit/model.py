@@ -397,6 +397,14 @@ def resample_pos_embed(pos_embed: torch.Tensor, new_grid: int | tuple[int, int],
 # --8<-- [end:resample]
 
 
+def position_similarity(pos_embed: torch.Tensor, num_prefix_tokens: int = 1) -> torch.Tensor:
+    """Cosine similarity of every patch's position embedding with every other's, (N, N) (the ViT paper's
+    figure 7, centre); the class token's row is left out."""
+    pos = pos_embed.detach()[0, num_prefix_tokens:]  # (1, T, D) -> (N, D)
+    unit = pos / pos.norm(dim=1, keepdim=True)
+    return unit @ unit.T  # (N, D) @ (D, N) -> (N, N)
+
+
 class StateDictMismatchError(ValueError):
     """A state dict that does not fit the model; ``missing``, ``unexpected`` and ``mismatched`` list why."""
 
