@@ -33,7 +33,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m snippets.build.bench
 
-## jobs: list the build jobs and whether each is cached
+## jobs: list the build jobs: article, cached or stale, key, module:line
 jobs: $(STAMP)
 	$(BIN)/python -m snippets.build list
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -14,12 +14,47 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+
+from snippets.build.runner import SUMMARY
+from tests.sample_site import write_site
 
 REPO = Path(__file__).resolve().parents[1]
-SUMMARY = re.compile(r"figures: (\d+) run, (\d+) cached, (\d+) failed in ([\d.]+)s")
+LANGUAGES_ONLY = """\
+plugins:
+  - i18n:
+      languages:
+        - locale: ko
+          default: true
+        - locale: en
+"""
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Every test that uses torch runs it on one thread, as the build's jobs do (snippets/threads.py
+    says why); tests that never import torch do not import it here either."""
+    if "torch" not in sys.modules:
+        yield
+        return
+    from snippets.threads import torch_threads
+
+    with torch_threads(1):
+        yield
+
+
+BUILDS = {"built_site", "sample_built", "sample"}  # fixtures that run real MkDocs builds
+
+
+def pytest_collection_modifyitems(items):
+    """A test that needs a real site build is slow, whatever its module: mark it so."""
+    for item in items:
+        if BUILDS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:
@@ -29,6 +64,7 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
     shutil.copytree(REPO / "snippets" / "build", package / "build",
                     ignore=shutil.ignore_patterns("__pycache__"))
     (package / "__init__.py").write_text("")
+    (root / "mkdocs.yml").write_text(LANGUAGES_ONLY)  # the build reads the site's languages from it
     for rel, text in files.items():
         path = package / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,15 +77,8 @@ def project(tmp_path):
     return lambda files: write_project(tmp_path / "project", files)
 
 
-def copy_site_project(dest: Path) -> Path:
-    """The repository's site (config, docs, snippets, overrides) copied to ``dest``."""
-    from snippets.build.bench import copy_project
-
-    return copy_project(dest)
-
-
 def private_cache(built: BuiltSite, dest: Path) -> Path:
-    """A copy of the session build's (warm) cache, so a test's edits cannot leak into another's."""
+    """A copy of a session build's (warm) cache, so a test's edits cannot leak into another's."""
     shutil.copytree(built.cache, dest)
     return dest
 
@@ -84,6 +113,25 @@ def built_site(tmp_path_factory) -> BuiltSite:
     warm = mkdocs_build(REPO, site, cache, "-X", "importtime")
     assert warm.returncode == 0, warm.stdout + warm.stderr
     return BuiltSite(site, cache, cold, warm)
+
+
+@pytest.fixture(scope="session")
+def sample_built(tmp_path_factory) -> BuiltSite:
+    """The synthetic sample site (tests/sample_site.py) built cold, then warm: a warm cache that
+    the infrastructure tests copy."""
+    base = tmp_path_factory.mktemp("sample")
+    project, site, cache = write_site(base / "project"), base / "site", base / "cache"
+    cold = mkdocs_build(project, site, cache)
+    assert cold.returncode == 0, cold.stdout + cold.stderr
+    warm = mkdocs_build(project, site, cache)
+    assert warm.returncode == 0, warm.stdout + warm.stderr
+    return BuiltSite(site, cache, cold, warm)
+
+
+@pytest.fixture
+def sample(tmp_path, sample_built) -> tuple[Path, Path]:
+    """A fresh copy of the sample site and of its warm cache: (project, cache)."""
+    return write_site(tmp_path / "project"), private_cache(sample_built, tmp_path / "cache")
 
 
 class Server:
@@ -140,3 +188,41 @@ def edit(path: Path, old: str, new: str):
     text = path.read_text()
     assert old in text, (path, old)
     path.write_text(text.replace(old, new, 1))
+
+
+# --- reading the session's real build (claims tests and site tests) ------------------------
+
+
+def job_values(built: BuiltSite, job_id: str) -> dict:
+    """The values a job wrote in the build under test."""
+    return json.loads(next(built.cache.glob(f"jobs/{job_id}/*/values.json")).read_text())
+
+
+def job_output(built: BuiltSite, job_id: str) -> str:
+    """What an output job printed in the build under test."""
+    return next(built.cache.glob(f"jobs/{job_id}/*/output.txt")).read_text()
+
+
+def page_html(site: Path, slug: str, lang: str) -> Path:
+    prefix = site / "en" if lang == "en" else site
+    return prefix / "index.html" if slug == "index" else prefix / slug / "index.html"
+
+
+@cache
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def page_body(path: Path):
+    """The article element of a built page (what the reader reads, without navigation)."""
+    return soup(path).select_one("article.md-content__inner")
+
+
+def article_listings(html: Path) -> list[str]:
+    """The code of every listing on a built article page (blocks titled with a snippets path)."""
+    codes = []
+    for block in soup(html).select("article div.highlight"):
+        title = block.select_one(".filename")
+        if title and title.get_text().startswith("snippets/"):
+            codes.append(block.select_one("pre").get_text().strip("\n"))
+    return codes

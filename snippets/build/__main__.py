@@ -1,6 +1,6 @@
 """Command line for the build jobs, without MkDocs.
 
-    python -m snippets.build list                 # every job: kind, article, cached or stale, key
+    python -m snippets.build list                 # every job: kind, article, state, key, module:line
     python -m snippets.build run                  # warm the cache: run every stale job
     python -m snippets.build run gelu-curves      # one job (and what it needs)
     python -m snippets.build run --force gelu-curves
@@ -12,21 +12,26 @@ The cache is ``.cache/`` at the repository root, or ``$DOCS_CACHE_DIR``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from .cache import Cache
 from .runner import ensure, failure_message, make_plan
 
 
 def cmd_list(args) -> int:
-    plan, cache = make_plan(), Cache()
+    cache = Cache()
+    plan = make_plan()
+    head = ("job", "kind", "article", "state", "key", "where")
     rows = []
     for job_id in sorted(plan.jobs, key=lambda j: (plan.jobs[j].page, j)):
         spec = plan.jobs[job_id]
         state = "cached" if cache.lookup(spec, plan.keys[job_id]) else "stale"
-        rows.append((job_id, spec.kind, spec.page, state, plan.keys[job_id][:12]))
-    widths = [max(len(r[i]) for r in rows + [("job", "kind", "article", "state", "key")]) for i in range(5)]
-    for row in [("job", "kind", "article", "state", "key")] + rows:
+        where = f"{Path(os.path.relpath(spec.path)).as_posix()}:{spec.line}"
+        rows.append((job_id, spec.kind, spec.page, state, plan.keys[job_id][:12], where))
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    for row in [head] + rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
     return 0
 
@@ -44,7 +49,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_prune(args) -> int:
-    removed = Cache().prune(make_plan().keys)
+    cache = Cache()
+    removed = cache.prune(make_plan().keys)
     print(f"removed {len(removed)} stale cache entr{'y' if len(removed) == 1 else 'ies'}")
     return 0
 

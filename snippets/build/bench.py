@@ -6,9 +6,13 @@ Four strict builds of a scratch copy of the site (``mkdocs.yml``, ``docs/``, ``s
 1. cold: an empty cache;
 2. warm: nothing changed (then once more with ``-X importtime``, untimed, to see whether
    torch was imported);
-3. prose: one sentence of an article edited;
-4. module: one snippet module edited (``--module``); the jobs whose inputs changed, from the
-   plan before and after the edit, are the ones that should run.
+3. prose: a sentence added to an article (the first page in the navigation order of
+   ``docs/`` that has build jobs, in the default language);
+4. module: one article module edited (a comment added to the one whose jobs took least time
+   in the cold build, so the bench stays short); the jobs whose inputs changed, from the plan
+   before and after the edit, are the ones that should run.
+
+Nothing here names an article: ``--project`` benchmarks any site laid out like this one.
 
 For each: wall seconds, the ratio to the cold build, the peak memory of the build's process
 tree (the sum of the RSS of MkDocs and its children, sampled every 20 ms) and the jobs run,
@@ -19,6 +23,7 @@ first build is not cold: the test suite uses it to check the output without payi
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -31,11 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import REPO_ROOT
+from .languages import page_file
 from .runner import SUMMARY, make_plan
 
-PROSE = ("docs/activations/gelu.en.md", "A small experiment measures the difference.",
-         "A small experiment measures the difference directly.")
-MODULE = ("snippets/activations/gelu_figures.py", 'linewidth=2.2 if name == "GELU"', 'linewidth=2.4 if name == "GELU"')
+PROSE_EDIT = "\n\nA sentence added by the benchmark.\n"
+MODULE_EDIT = "\n# edited by the benchmark\n"
 
 
 @dataclass
@@ -97,35 +102,49 @@ def build(project: Path, cache: Path, name: str, *python_flags: str) -> Measure:
     return Measure(name, seconds, peak / 2**20, run, cached, failed, output)
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    if old not in text:
-        raise ValueError(f"bench: {path} no longer contains {old!r}; update snippets/build/bench.py")
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
-def copy_project(dest: Path) -> Path:
+def copy_project(source: Path, dest: Path) -> Path:
     dest.mkdir(parents=True)
     for name in ("mkdocs.yml", "docs", "snippets", "overrides"):
-        src = REPO_ROOT / name
+        src = source / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
+        elif src.is_file():
             shutil.copy2(src, dest / name)
     return dest
+
+
+def page_to_edit(plan, docs: Path) -> Path:
+    """The default-language file of the first article (in sorted order) that has jobs."""
+    return docs / page_file(min(spec.page for spec in plan.jobs.values()), plan.langs[0])
+
+
+def module_to_edit(plan, cache: Path) -> Path:
+    """The job module whose jobs took least time in total, by the cache's manifests."""
+    cost: dict[Path, float] = {}
+    for spec in plan.jobs.values():
+        if spec.kind != "notebook":
+            seconds = sum(float(json.loads(m.read_text())["seconds"]) for m in
+                          (cache / "jobs" / spec.id).glob("*/manifest.json"))
+            cost[spec.path] = cost.get(spec.path, 0.0) + seconds
+    return min(cost, key=lambda path: (cost[path], str(path)))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m snippets.build.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="seed the cache from --cache-from (first build is warm)")
     parser.add_argument("--cache-from", type=Path, help="a warm cache folder to copy (with --quick)")
+    parser.add_argument("--project", type=Path, default=REPO_ROOT, help="the site to benchmark (default: this one)")
     args = parser.parse_args(argv)
     if args.quick and not (args.cache_from and args.cache_from.is_dir()):
         parser.error("--quick needs --cache-from DIR, a warm cache folder")
 
     with tempfile.TemporaryDirectory(prefix="model-notes-bench-") as tmp:
         tmp = Path(tmp)
-        project = copy_project(tmp / "project")
+        project = copy_project(args.project.resolve(), tmp / "project")
         cache = tmp / "cache"
         if args.quick:
             shutil.copytree(args.cache_from, cache)
@@ -134,26 +153,30 @@ def main(argv=None) -> int:
         # a second warm build, not timed (-X importtime slows Python down), lists every import
         imports = build(project, cache, "warm, -X importtime", "-X", "importtime").output
         torch_imported = bool(re.search(r"\|\s+torch$", imports, flags=re.M))
-        edit(project / PROSE[0], *PROSE[1:])
+        package = project / "snippets"
+        plan = make_plan(package)
+        page = page_to_edit(plan, project / "docs")
+        append(page, PROSE_EDIT)
         prose = build(project, cache, "prose edit")
 
-        package = project / "snippets"
-        before = make_plan(package).keys
-        edit(project / MODULE[0], *MODULE[1:])
+        module = module_to_edit(plan, cache)
+        before = plan.keys
+        append(module, MODULE_EDIT)
         after = make_plan(package).keys
         changed = sorted(j for j in after if before.get(j) != after[j])
-        module = build(project, cache, "module edit")
-        ran = sorted(re.findall(r"job (\S+) \(\S+\) done", module.output))
+        edited = build(project, cache, "module edit")
+        ran = sorted(re.findall(r"job (\S+) \(\S+\) done", edited.output))
+        page, module = page.relative_to(project).as_posix(), module.relative_to(project).as_posix()
 
-    rows = [first, warm, prose, module]
+    rows = [first, warm, prose, edited]
     base = first.seconds
     print(f"{'build':<28}{'seconds':>9}{'ratio':>8}{'peak MB':>10}   jobs run/cached/failed")
     for r in rows:
         print(f"{r.name:<28}{r.seconds:>9.2f}{r.seconds / base:>8.3f}{r.peak_mb:>10.0f}   "
               f"{r.run}/{r.cached}/{r.failed}")
     print(f"torch imported in the warm build: {'yes' if torch_imported else 'no'}")
-    print(f"prose edit ({PROSE[0]}) re-ran: {prose.run} job(s)")
-    print(f"module edit ({MODULE[0]}) re-ran: {', '.join(ran) or 'nothing'}")
+    print(f"prose edit ({page}) re-ran: {prose.run} job(s)")
+    print(f"module edit ({module}) re-ran: {', '.join(ran) or 'nothing'}")
     print(f"jobs whose inputs the module edit changed: {', '.join(changed) or 'none'}")
     exact = ran == changed
     print(f"module edit re-ran exactly those jobs: {'yes' if exact else 'no'}")

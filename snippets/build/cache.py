@@ -28,29 +28,21 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../snippets
 REPO_ROOT = PACKAGE_DIR.parent
 # The code that turns a job's return value into files; editing it changes those files.
 RUNNER_FILES = {
-    "figure": ("worker.py", "theme.py"),
+    "figure": ("worker.py", "theme.py", "variants.py"),
     "output": ("worker.py",),
     "values": ("worker.py",),
     "notebook": ("worker.py", "notebooks.py"),
 }
 # What executes and renders a notebook, whatever the cells import.
 NOTEBOOK_LIBRARIES = ("nbclient", "nbformat", "ipykernel", "mkdocs_jupyter")
+# What draws every figure, whatever the job imports: matplotlib and the fonts it is given.
+FIGURE_LIBRARIES = ("matplotlib", "koreanize_matplotlib")
 MANIFEST = "manifest.json"
 
 
 def cache_root() -> Path:
     env = os.environ.get("DOCS_CACHE_DIR")
     return Path(env).resolve() if env else REPO_ROOT / ".cache"
-
-
-def artifact_names(kind: str, fmt: str = "svg") -> list[str]:
-    if kind == "figure":
-        return [f"light.{fmt}", f"dark.{fmt}"]
-    if kind == "output":
-        return ["output.txt"]
-    if kind == "notebook":
-        return ["notebook.ipynb", "notebook.html", "notebook.css"]
-    return ["values.json"]
 
 
 _VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
@@ -84,7 +76,10 @@ def external_files(patterns, root: Path) -> dict[str, list]:
     return found
 
 
-def key_inputs(spec: JobSpec, graph: ProjectGraph, need_keys: dict[str, str]) -> dict:
+def key_inputs(spec: JobSpec, graph: ProjectGraph, need_keys: dict[str, str], *, memo_dir: Path,
+               quick: bool = False) -> dict:
+    """Everything the job's result depends on (see the module docstring). ``quick``: the job
+    runs with its quick profile (the test suite's), which gives it another key."""
     if spec.kind == "notebook":
         modules, tops = set(), set(NOTEBOOK_LIBRARIES)
         for cell in spec.params["cells"]:
@@ -96,6 +91,8 @@ def key_inputs(spec: JobSpec, graph: ProjectGraph, need_keys: dict[str, str]) ->
     else:
         modules = graph.closure(spec.module)
         tops = graph.external_imports(modules)
+        if spec.kind == "figure":
+            tops |= set(FIGURE_LIBRARIES)
     data = {}
     for name in spec.data:
         path = graph.package_dir / "data" / name
@@ -105,17 +102,20 @@ def key_inputs(spec: JobSpec, graph: ProjectGraph, need_keys: dict[str, str]) ->
                 f"but {path} does not exist")
         data[name] = sha256_file(path)
     here = Path(__file__).parent
-    return {
+    inputs = {
         "job": {"id": spec.id, "kind": spec.kind, "module": spec.module, "function": spec.function,
                 "needs": list(spec.needs), "params": spec.params},
         "modules": {name: graph.modules[name].digest for name in modules},
         "data": data,
         "external": external_files(spec.external, graph.package_dir.parent),
         "needs": need_keys,
-        "libraries": library_versions(tops),
+        "libraries": library_versions(tops, memo_dir),
         "runner": {name: sha256_file(here / name) for name in RUNNER_FILES[spec.kind]},
         "python": f"{sys.version_info.major}.{sys.version_info.minor} {platform.machine()}",
     }
+    if quick:
+        inputs["quick"] = spec.quick
+    return inputs
 
 
 def compute_key(inputs: dict) -> str:
@@ -130,10 +130,11 @@ class Cache:
     def entry(self, job_id: str, key: str) -> Path:
         return self.root / job_id / key
 
+
     def lookup(self, spec: JobSpec, key: str) -> Path | None:
         """The entry's folder when it is complete, else None."""
         folder = self.entry(spec.id, key)
-        names = [MANIFEST, *artifact_names(spec.kind, spec.format), *spec.params.get("files", ())]
+        names = [MANIFEST, *spec.artifacts]
         return folder if all((folder / n).is_file() for n in names) else None
 
     def staging(self, job_id: str, key: str) -> Path:
@@ -144,10 +145,15 @@ class Cache:
         return tmp
 
     def commit(self, tmp: Path, job_id: str, key: str, manifest: dict) -> Path:
+        """Put a finished run in place. It replaces an entry already there under the same key:
+        ``run --force`` re-runs a job on purpose (a timing job, say), and its new files must win."""
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
         final = self.entry(job_id, key)
-        if final.exists():  # a complete entry written by another process: keep it
-            shutil.rmtree(tmp, ignore_errors=True)
+        if final.exists():
+            old = final.with_name(f".old-{key}-{os.getpid()}")
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, final)
         return final

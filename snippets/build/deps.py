@@ -160,15 +160,14 @@ def _dist_closure(dist_name: str) -> dict[str, str]:
 
 
 @cache
-def _library_index() -> dict[str, dict[str, str]]:
+def _library_index(memo_dir: Path) -> dict[str, dict[str, str]]:
     """Import name -> {distribution: version} for it and what it requires.
 
     ``packages_distributions()`` reads every RECORD file (about a second with torch
-    installed), so the index is kept on disk, one file per set of installed distributions.
+    installed), so the index is kept on disk under ``memo_dir``, one file per set of installed
+    distributions.
     """
-    from .cache import cache_root  # here, not at the top: cache imports this module
-
-    memo = cache_root() / "libraries" / f"{_installed_fingerprint()}.json"
+    memo = memo_dir / f"{_installed_fingerprint()}.json"
     if memo.is_file():
         return json.loads(memo.read_text(encoding="utf-8"))
     index = {}
@@ -187,9 +186,10 @@ def _library_index() -> dict[str, dict[str, str]]:
     return index
 
 
-def library_versions(top_level_names) -> dict[str, str]:
-    """Versions of the distributions behind these import names, with what they require."""
-    index = _library_index()
+def library_versions(top_level_names, memo_dir: Path) -> dict[str, str]:
+    """Versions of the distributions behind these import names, with what they require.
+    ``memo_dir``: where the index of installed distributions is kept (the cache's ``libraries/``)."""
+    index = _library_index(Path(memo_dir))
     versions: dict[str, str] = {}
     for top in sorted(top_level_names):
         # an import name no installed distribution provides: the job will fail on import

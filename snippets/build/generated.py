@@ -3,7 +3,8 @@ page and ``.ipynb`` download, the notebook stylesheet, and the build report.
 
 The MkDocs hook turns each :class:`Generated` into a ``File``; another site generator could
 do the same. Pages are written per language under ``<cache>/site/<lang>/`` (only when their
-text changed) and carry the alternates the i18n language switcher reads.
+text changed) and carry the alternates the i18n language switcher reads. Each language's pass
+adds the figure variants drawn in that language.
 """
 
 from __future__ import annotations
@@ -12,15 +13,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import notebooks, pages
+from . import notebooks, pages, variants
+from .languages import page_file, prefix
 from .runner import BuildResult
-
-DEFAULT_LANG = notebooks.DEFAULT_LANG
-
-
-def prefix(lang: str) -> str:
-    """Where a language's pages live in the site: ``""`` for Korean, ``"en/"`` for English."""
-    return "" if lang == DEFAULT_LANG else f"{lang}/"
 
 
 @dataclass(frozen=True)
@@ -40,41 +35,42 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def _page(src_uri: str, path: Path, lang: str, in_nav: bool = True) -> Generated:
-    directory = src_uri.removesuffix(".md")  # "build-report.md" -> "build-report/index.html"
-    return Generated(src_uri, path, f"{prefix(lang)}{directory}/index.html", lang,
-                     {other: f"{prefix(other)}{directory}/" for other in notebooks.LANGS}, in_nav)
-
-
 def site_files(build: BuildResult, lang: str, docs_dir: Path, out_dir: Path, site_url: str) -> list[Generated]:
+    langs = build.langs
     out = out_dir / lang
+
+    def page(src_uri: str, path: Path, in_nav: bool = True) -> Generated:
+        directory = src_uri.removesuffix(".md")  # "build-report.md" -> "build-report/index.html"
+        return Generated(src_uri, path, f"{prefix(lang, langs)}{directory}/index.html", lang,
+                         {other: f"{prefix(other, langs)}{directory}/" for other in langs}, in_nav)
+
     files: list[Generated] = []
     stylesheet = False
     titles = {}
-    for page in sorted({r.spec.page for r in build.results.values()}):
-        source = docs_dir / f"{page}.{lang}.md"
+    for article in sorted({r.spec.page for r in build.results.values()}):
+        source = docs_dir / page_file(article, lang)
         if source.is_file():
-            titles[page] = pages.page_title(source.read_text(encoding="utf-8"))
+            titles[article] = pages.page_title(source.read_text(encoding="utf-8"))
     for r in build.results.values():
         if r.status == "failed":
             continue
         if r.spec.kind == "figure":
-            for variant, path in build.figure_files(r.spec.id).items():
-                uri = pages.figure_uri(r.spec.id, variant, r.spec.format)
+            for theme, path in build.figure_files(r.spec.id, lang).items():
+                uri = variants.site_uri(r.spec.id, f"{lang}-{theme}", r.spec.format)
                 files.append(Generated(uri, path, uri))
         elif r.spec.kind == "notebook":
-            page, name = r.spec.page, r.spec.page.rsplit("/", 1)[-1]
-            title = titles.get(page, name)
+            article, name = r.spec.page, r.spec.page.rsplit("/", 1)[-1]
+            title = titles.get(article, name)
             executed = json.loads(r.artifact("notebook.ipynb").read_text(encoding="utf-8"))
-            nb = notebooks.localized(executed, lang, title, f"{site_url}{prefix(lang)}{page}/")
-            download = f"{page}/notebook/{name}.ipynb"
+            nb = notebooks.localized(executed, lang, title, f"{site_url}{prefix(lang, langs)}{article}/")
+            download = f"{article}/notebook/{name}.ipynb"
             files.append(Generated(download, _write(out / download, json.dumps(nb, indent=1, ensure_ascii=False)
-                                                    + "\n"), prefix(lang) + download))
-            view = _write(out / page / "notebook.md", pages.notebook_page(lang, title, name))
-            files.append(_page(f"{page}/notebook.md", view, lang, in_nav=False))
+                                                    + "\n"), prefix(lang, langs) + download))
+            view = _write(out / article / "notebook.md", pages.notebook_page(lang, title, name))
+            files.append(page(f"{article}/notebook.md", view, in_nav=False))
             if not stylesheet:  # the same styles for every notebook
                 files.append(Generated(notebooks.STYLESHEET, r.artifact("notebook.css"), notebooks.STYLESHEET))
                 stylesheet = True
     report = _write(out / "build-report.md", pages.build_report(lang, build, titles))
-    files.append(_page("build-report.md", report, lang))
+    files.append(page("build-report.md", report))
     return files

@@ -1,23 +1,28 @@
 """Build jobs: how they are declared, and how the build finds them without importing them.
 
-A job is a function in a ``snippets`` module, marked with one of three decorators::
+A job is a function in an article module (``snippets/articles/<section>/<slug>.py``), marked
+with one of three decorators::
 
     @figure("gelu-curves", page="activations/gelu")          # fn(theme, **needs) -> Figure
     @output("gelu-table", page="activations/gelu")           # fn() prints; stdout is captured
     @values("gelu-approx-errors", page="activations/gelu")   # fn(**needs) -> dict of JSON values
 
 Every decorator also takes ``needs=`` (ids of values jobs whose results are passed in),
-``data=`` (files under ``snippets/data/`` the job reads) and ``external=`` (path patterns of
-files outside the repository that the job may read, such as optional pretrained weights:
-``external=("$MODEL_NOTES_WEIGHTS", "~/.cache/huggingface/hub/models--x/snapshots/*/model.safetensors")``;
-the files they match are part of the job's key, see :func:`snippets.build.cache.external_files`).
+``data=`` (files under ``snippets/data/`` the job reads), ``external=`` (path patterns of
+files outside the repository that the job may read, such as optional pretrained weights;
+the files they match are part of the job's key, see :func:`snippets.build.cache.external_files`),
+``timeout=`` (seconds before a running job is stopped and fails; :data:`DEFAULT_TIMEOUT`) and
+``quick=`` (keyword arguments that make the job small, such as ``{"epochs": 2}``: the test
+suite runs every job with them, see :func:`snippets.build.runner.ensure`).
 
-At run time the decorators only attach their arguments to the function, so a job module
-imports like any other module and its tests can call the functions directly.
+At run time the decorators only check their arguments and attach them to the function, so a
+job module imports like any other module and its tests can call the functions directly.
 
 The build does *not* import job modules to find the jobs: most of them import torch, and a
-warm build must not (DESIGN.md, contract 3). Instead :func:`discover` reads the decorators
-from the source with :mod:`ast`. That is why decorator arguments must be literals.
+warm build must not (DESIGN.md, contract 3). :func:`discover` reads the decorators from the
+source with :mod:`ast` instead. So a decorator argument is a literal, or the name of a
+module-level constant bound to a literal (``external=DEIT_WEIGHTS``). Both paths check a
+declaration with the same function, :func:`declaration`.
 """
 
 from __future__ import annotations
@@ -27,9 +32,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import variants
+
+ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # a job id: kebab-case; the page syntax is built from it too
+JOB_ID = re.compile(rf"^{ID}$")
+PAGE = re.compile(r"^[a-z0-9-]+(?:/[a-z0-9-]+)+$")  # "<section>/<slug>"
 KINDS = ("figure", "output", "values")
-JOB_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-FORMATS = ("svg", "png")
+FORMATS = ("svg", "png")  # line plots as SVG, images and heatmaps as PNG
+DEFAULT_TIMEOUT = 15 * 60  # seconds: a hung snippet must not freeze `make serve`
+RESERVED_FILES = ("values.json", "manifest.json")  # the cache entry's own files
+# Arguments every decorator takes, and those of one kind (with their defaults).
+COMMON = ("page", "needs", "data", "external", "timeout", "quick")
+KIND_PARAMS = {"figure": {"format": "svg"}, "output": {"raises": None}, "values": {"files": ()}}
 
 
 class JobDeclarationError(ValueError):
@@ -41,8 +55,8 @@ class JobSpec:
     """What the build knows about a job before running it."""
 
     id: str
-    kind: str  # one of KINDS
-    module: str  # dotted module name, e.g. "snippets.activations.gelu_figures"
+    kind: str  # one of KINDS, or "notebook" (made by the build for each article)
+    module: str  # dotted module name, e.g. "snippets.articles.activations.gelu"
     function: str
     path: Path  # source file of the module
     line: int
@@ -50,83 +64,128 @@ class JobSpec:
     needs: tuple[str, ...] = ()  # ids of `values` jobs whose results are passed in
     data: tuple[str, ...] = ()  # files under snippets/data/ that the job reads
     external: tuple[str, ...] = ()  # path patterns outside the repository (see cache.external_files)
-    params: dict = field(default_factory=dict)  # every other decorator argument
+    timeout: float = DEFAULT_TIMEOUT
+    quick: dict = field(default_factory=dict)  # keyword arguments of the quick profile
+    params: dict = field(default_factory=dict)  # the kind's own arguments (format, raises, files)
 
     @property
     def format(self) -> str:
         return self.params.get("format", "svg")
 
     @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(self.params.get("files", ()))
+
+    @property
+    def artifacts(self) -> tuple[str, ...]:
+        """The files the job writes into its cache entry, besides ``manifest.json``. A figure's
+        variants are set by the plan, from the site's languages (:mod:`snippets.build.variants`)."""
+        if self.kind == "figure":
+            return tuple(variants.artifact(v, self.format) for v in self.params["variants"])
+        if self.kind == "output":
+            return ("output.txt",)
+        if self.kind == "notebook":
+            return ("notebook.ipynb", "notebook.html", "notebook.css")
+        return ("values.json", *self.files)
+
+    @property
     def where(self) -> str:
+        """``module:line`` of the declaration, as error messages and ``make jobs`` show it."""
         return f"{self.path}:{self.line}"
+
+
+def _fail(where: str, message: str):
+    raise JobDeclarationError(f"{where}: {message}")
+
+
+def _strings(value, what: str, where: str, *, allow_empty_tuple=True) -> tuple[str, ...]:
+    """A tuple of non-empty strings. A bare string would be iterated letter by letter, so it is
+    refused rather than converted."""
+    if not isinstance(value, tuple) or not all(isinstance(v, str) and v.strip() for v in value):
+        _fail(where, f"{what} must be a tuple of non-empty strings, got {value!r}")
+    return value
+
+
+def declaration(kind: str, args: tuple, kwargs: dict, where: str) -> dict:
+    """Check one decorator call and return its parts (the fields of a :class:`JobSpec` other
+    than where it is). The decorators call this at import time and :func:`discover` on the
+    source, so both accept and refuse exactly the same declarations."""
+    if len(args) != 1:
+        _fail(where, f"@{kind} takes the job id as its only positional argument")
+    job_id = args[0]
+    if not isinstance(job_id, str) or not JOB_ID.match(job_id):
+        _fail(where, f"job id must be kebab-case ([a-z0-9-]), got {job_id!r}")
+    unknown = sorted(set(kwargs) - set(COMMON) - set(KIND_PARAMS[kind]))
+    if unknown:
+        _fail(where, f"@{kind}({job_id!r}) has no argument {', '.join(unknown)} "
+                     f"(it takes {', '.join(COMMON + tuple(KIND_PARAMS[kind]))})")
+    if "page" not in kwargs:
+        _fail(where, f'@{kind}({job_id!r}) needs page="<section>/<slug>"')
+    page = kwargs["page"]
+    if not isinstance(page, str) or not PAGE.match(page):
+        _fail(where, f'@{kind}({job_id!r}): page must look like "<section>/<slug>", got {page!r}')
+    timeout = kwargs.get("timeout", DEFAULT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        _fail(where, f"@{kind}({job_id!r}): timeout must be a positive number of seconds, got {timeout!r}")
+    quick = kwargs.get("quick", {})
+    if not isinstance(quick, dict) or not all(isinstance(k, str) and k.isidentifier() for k in quick):
+        _fail(where, f"@{kind}({job_id!r}): quick must be a dict of keyword arguments, got {quick!r}")
+    params = {name: kwargs.get(name, default) for name, default in KIND_PARAMS[kind].items()}
+    if kind == "figure" and params["format"] not in FORMATS:
+        _fail(where, f"figure format must be one of {FORMATS}, got {params['format']!r}")
+    if kind == "output" and params["raises"] is not None and not isinstance(params["raises"], str):
+        _fail(where, f"@output({job_id!r}): raises must name an exception class, got {params['raises']!r}")
+    if kind == "values":
+        files = _strings(params["files"], "files", where)
+        bad = [name for name in files if "/" in name or name in RESERVED_FILES]
+        if bad:
+            _fail(where, f"files must be plain file names other than {RESERVED_FILES}, got {bad[0]!r}")
+        if not files:
+            del params["files"]
+    return {"id": job_id, "kind": kind, "page": page,
+            "needs": _strings(kwargs.get("needs", ()), "needs", where),
+            "data": _strings(kwargs.get("data", ()), "data", where),
+            "external": _strings(kwargs.get("external", ()), "external", where),
+            "timeout": timeout, "quick": quick, "params": params}
 
 
 # --- the decorators (run time) -------------------------------------------------------------
 
 
-def _declare(kind: str, job_id: str, *, page: str, needs=(), data=(), external=(), **params):
-    if not JOB_ID.match(job_id):
-        raise JobDeclarationError(f"job id must be kebab-case ([a-z0-9-]), got {job_id!r}")
-    external = _checked_external(external, f"@{kind}({job_id!r})")
+def _decorator(kind: str):
+    def decorator(*args, **kwargs):
+        where = f"@{kind}({args[0]!r})" if args else f"@{kind}"
+        declared = declaration(kind, args, kwargs, where)
 
-    def mark(fn):
-        fn.__job__ = {"kind": kind, "id": job_id, "page": page, "needs": tuple(needs),
-                      "data": tuple(data), "external": external, "params": params}
-        return fn
+        def mark(fn):
+            fn.__job__ = declared
+            return fn
 
-    return mark
+        return mark
 
-
-def _checked_external(patterns, where: str) -> tuple[str, ...]:
-    """``external``: a tuple of non-empty path patterns, such as ``"$HF_HUB_CACHE/models--x/*/model.bin"``.
-
-    A bare string would be iterated letter by letter, so it is refused rather than converted.
-    """
-    if not isinstance(patterns, tuple) or not all(isinstance(p, str) and p.strip() for p in patterns):
-        raise JobDeclarationError(f"{where}: external must be a tuple of non-empty path patterns, "
-                                  f"got {patterns!r}")
-    return patterns
+    decorator.__name__ = decorator.__qualname__ = kind
+    return decorator
 
 
-def figure(job_id: str, *, page: str, needs=(), data=(), format: str = "svg", **params):
-    """A figure job: ``fn(theme, **needs)`` returns a matplotlib Figure.
+figure = _decorator("figure")
+figure.__doc__ = """A figure job: ``fn(theme, **needs)`` returns a matplotlib Figure.
 
-    It is rendered twice, once per theme (light and dark). ``format`` is ``"svg"`` for line
-    plots and ``"png"`` for images and heatmaps.
-    """
-    if format not in FORMATS:
-        raise JobDeclarationError(f"figure format must be one of {FORMATS}, got {format!r}")
-    return _declare("figure", job_id, page=page, needs=needs, data=data, format=format, **params)
+It is drawn once per variant (each language of the site × light and dark), with ``theme.lang``
+and ``theme.text(ko=..., en=...)`` for the words in it. A figure whose drawing needs a real
+computation writes it as a generator instead, ``fn(variants, **needs)``, computing once and
+yielding one Figure per theme in ``variants``. ``format="svg"`` for line plots, ``"png"`` for
+images and heatmaps."""
+output = _decorator("output")
+output.__doc__ = """An output job: what ``fn()`` prints is shown under the listing.
 
+With ``raises="RuntimeError"`` the function is expected to raise that exception; its real
+message is captured after the printed lines. Any other exception fails the job."""
+values = _decorator("values")
+values.__doc__ = """A values job: ``fn(**needs)`` returns a dict of JSON values used in the prose.
 
-def output(job_id: str, *, page: str, needs=(), data=(), raises: str | None = None, **params):
-    """An output job: what ``fn()`` prints is shown under the listing.
-
-    With ``raises="RuntimeError"`` the function is expected to raise that exception; its
-    real message is captured after the printed lines. Any other exception fails the job.
-    """
-    return _declare("output", job_id, page=page, needs=needs, data=data, raises=raises, **params)
-
-
-def _checked_files(files, where: str) -> tuple[str, ...]:
-    """The ``files`` of a values job: plain names, none taken by the cache entry's own files."""
-    for name in files:
-        if not isinstance(name, str) or "/" in name or name in ("values.json", "manifest.json"):
-            raise JobDeclarationError(f"{where}: files must be plain file names, got {name!r}")
-    return tuple(files)
-
-
-def values(job_id: str, *, page: str, needs=(), data=(), files=(), **params):
-    """A values job: ``fn(**needs)`` returns a dict of JSON values used in the prose.
-
-    With ``files=("model.pt",)`` the job also writes those files (a trained checkpoint, say):
-    it is called as ``fn(outdir=<folder>, **needs)`` and must write each one into ``outdir``.
-    They are cached with its values, and a job that needs it finds their paths under
-    ``<need>["files"][name]``.
-    """
-    if files:
-        params["files"] = _checked_files(files, "@values")
-    return _declare("values", job_id, page=page, needs=needs, data=data, **params)
+With ``files=("model.pt",)`` the job also writes those files (a trained checkpoint, say): it is
+called as ``fn(outdir=<folder>, **needs)`` and must write each one into ``outdir``. They are
+cached with its values, and a job that needs it finds their paths under ``<need>["files"][name]``."""
 
 
 # --- static discovery (build time) ---------------------------------------------------------
@@ -151,14 +210,29 @@ def _decorator_names(tree: ast.Module) -> dict[str, str]:
     return names
 
 
-def _literal(node: ast.AST, what: str, where: str):
+def _constants(tree: ast.Module) -> dict[str, object]:
+    """Module-level names bound to a literal (``DEIT_WEIGHTS = ("$X", "~/y")``)."""
+    found = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+            if isinstance(node, ast.AnnAssign) and node.value is not None else []
+        for target in targets:
+            if isinstance(target, ast.Name):
+                try:
+                    found[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    found.pop(target.id, None)  # bound to something else: not a constant
+    return found
+
+
+def _argument(node: ast.AST, constants: dict, what: str, where: str):
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
     try:
         return ast.literal_eval(node)
     except ValueError:
-        raise JobDeclarationError(
-            f"{where}: {what} must be a literal (the build reads it without importing the module), "
-            f"got `{ast.unparse(node)}`"
-        ) from None
+        _fail(where, f"{what} must be a literal or a module-level constant bound to one (the build "
+                     f"reads it without importing the module), got `{ast.unparse(node)}`")
 
 
 def jobs_in_source(source: str, path: Path, module: str) -> list[JobSpec]:
@@ -166,6 +240,7 @@ def jobs_in_source(source: str, path: Path, module: str) -> list[JobSpec]:
     names = _decorator_names(tree)
     if not names:
         return []
+    constants = _constants(tree)
     found = []
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
@@ -173,36 +248,20 @@ def jobs_in_source(source: str, path: Path, module: str) -> list[JobSpec]:
         for dec in node.decorator_list:
             if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Name) and dec.func.id in names):
                 continue
-            kind = names[dec.func.id]
             where = f"{path}:{dec.lineno}"
-            if len(dec.args) != 1:
-                raise JobDeclarationError(f"{where}: @{kind} takes the job id as its only positional argument")
-            job_id = _literal(dec.args[0], "the job id", where)
-            kwargs = {kw.arg: _literal(kw.value, f"argument {kw.arg!r}", where) for kw in dec.keywords}
-            if "page" not in kwargs:
-                raise JobDeclarationError(f"{where}: @{kind}({job_id!r}) needs page=\"<section>/<slug>\"")
-            if not isinstance(job_id, str) or not JOB_ID.match(job_id):
-                raise JobDeclarationError(f"{where}: job id must be kebab-case ([a-z0-9-]), got {job_id!r}")
-            page = kwargs.pop("page")
-            needs = tuple(kwargs.pop("needs", ()))
-            data = tuple(kwargs.pop("data", ()))
-            external = _checked_external(kwargs.pop("external", ()), where)
-            if kind == "values" and "files" in kwargs:
-                files = kwargs.pop("files")
-                if files:
-                    kwargs["files"] = _checked_files(files, where)
-            if kind == "figure":
-                kwargs.setdefault("format", "svg")
-                if kwargs["format"] not in FORMATS:
-                    raise JobDeclarationError(f"{where}: figure format must be one of {FORMATS}")
-            found.append(JobSpec(id=job_id, kind=kind, module=module, function=node.name, path=path,
-                                 line=dec.lineno, page=page, needs=needs, data=data, external=external,
-                                 params=kwargs))
+            args = tuple(_argument(a, constants, "the job id", where) for a in dec.args)
+            kwargs = {kw.arg: _argument(kw.value, constants, f"argument {kw.arg!r}", where) for kw in dec.keywords}
+            declared = declaration(names[dec.func.id], args, kwargs, where)
+            found.append(JobSpec(module=module, function=node.name, path=path, line=dec.lineno, **declared))
     return found
 
 
-def discover(package_dir: Path) -> dict[str, JobSpec]:
-    """Every job declared under ``package_dir`` (the ``snippets`` folder), by id."""
+def discover(package_dir: Path, pages: set[str] | None = None) -> dict[str, JobSpec]:
+    """Every job declared under ``package_dir`` (the ``snippets`` folder), by id.
+
+    ``pages``: the site's pages (``"activations/gelu"``, ...); when given, a job whose ``page=``
+    names none of them is an error.
+    """
     root = package_dir.parent
     jobs: dict[str, JobSpec] = {}
     for path in sorted(package_dir.rglob("*.py")):
@@ -213,6 +272,10 @@ def discover(package_dir: Path) -> dict[str, JobSpec]:
             if spec.id in jobs:
                 raise JobDeclarationError(
                     f"job id {spec.id!r} is declared twice: {jobs[spec.id].where} and {spec.where}")
+            if pages is not None and spec.page not in pages:
+                raise JobDeclarationError(
+                    f"{spec.where}: job {spec.id!r} names page {spec.page!r}, but there is no such page "
+                    f"(docs/{spec.page}.<lang>.md); pages: {', '.join(sorted(pages))}")
             jobs[spec.id] = spec
     for spec in jobs.values():
         for need in spec.needs:

@@ -10,6 +10,8 @@
   switcher reads, and their HTML was rendered by mkdocs-jupyter's converter in the cached job.
 - ``on_page_markdown``: fill the placeholders (:mod:`snippets.build.pages`) and link the notebook.
 - ``on_page_content``: put the rendered notebook into its page.
+- ``on_post_build`` (after the last language): a job that no page uses is an error in a strict
+  build (``mkdocs build --strict``, ``make build``) and a warning otherwise.
 
 ``mkdocs build`` fails on a failed job or a bad placeholder, naming the job and the article;
 ``mkdocs serve`` keeps serving and shows the error on the page instead.
@@ -31,8 +33,9 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
 
-from snippets.build import generated, notebooks, pages, runner  # noqa: E402
+from snippets.build import generated, notebooks, pages, runner, ui  # noqa: E402
 from snippets.build.cache import cache_root  # noqa: E402
+from snippets.build.languages import split_page_file  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.model_notes")
 # Kept in the runner module: ``mkdocs serve`` reloads this hook file on every rebuild.
@@ -40,7 +43,7 @@ session = runner.SESSION
 
 
 def on_startup(command, dirty):
-    session.update(command=command, depth=0, build=None)
+    session.update(command=command, depth=0, build=None, used=set())
 
 
 def on_config(config):
@@ -56,7 +59,7 @@ def on_pre_build(config):
     if session["depth"] > 1 and session["build"] is not None:
         return  # the i18n plugin's second pass: jobs already ran in this build
     build = runner.ensure(log=log.info)
-    session["build"] = build
+    session["build"], session["used"] = build, set()
     log.info(build.summary())
     if build.failures and session["command"] != "serve":
         raise PluginError(runner.failure_message(build))
@@ -64,7 +67,7 @@ def on_pre_build(config):
 
 def _language(config) -> str:
     i18n = config.plugins.get("i18n")
-    return getattr(i18n, "current_language", None) or generated.DEFAULT_LANG
+    return getattr(i18n, "current_language", None) or session["build"].langs[0]
 
 
 @event_priority(-150)  # after i18n's on_files (-100)
@@ -92,18 +95,20 @@ def _first_line(page, markdown: str) -> int:
 def on_page_markdown(markdown, page, config, files):
     build = session["build"]
     src = page.file.src_uri
-    article = pages.article_of(src)
+    article, lang = split_page_file(src, build.langs) or (None, _language(config))
     nb = build.notebook(article) if article else None
     box = ""
     if nb is not None and nb.status != "failed":
-        box = pages.notebook_box(pages.page_lang(src), article.rsplit("/", 1)[-1])
-    result = pages.render(markdown, src_uri=src, build=build, first_line=_first_line(page, markdown), notice=box)
+        box = pages.notebook_box(lang, article.rsplit("/", 1)[-1])
+    result = pages.render(markdown, src_uri=src, lang=lang, build=build, first_line=_first_line(page, markdown),
+                          notice=box)
+    session["used"] |= result.named  # what the page names, even in the part of an {{ if }} left out
     if result.errors:
         message = "\n".join(result.errors)
         if session["command"] != "serve":
             raise PluginError(message)
         log.warning(message)  # `mkdocs serve` is not strict: the page still builds, with the box
-        return pages.error_box("Page error", message) + "\n\n" + result.markdown
+        return pages.error_box(ui.text("page_error", lang), message) + "\n\n" + result.markdown
     return result.markdown
 
 
@@ -120,6 +125,14 @@ def on_page_content(html, page, config, files):
 @event_priority(-200)  # after i18n's on_post_build (-100), which runs the English pass
 def on_post_build(config):
     session["depth"] -= 1
+    if session["depth"] == 0:  # every language is built: every page has said what it uses
+        unused = session["build"].unused(session["used"])
+        if unused:
+            message = "build jobs that no page uses (show them on a page, or delete them):\n" + "\n".join(
+                f"  {spec.id} ({spec.where}, page={spec.page!r})" for spec in unused)
+            if config.strict and session["command"] != "serve":
+                raise PluginError(message)
+            log.warning(message)
 
 
 def on_build_error(error):

@@ -23,20 +23,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import ui
+from .jobs import jobs_in_source
+from .languages import page_file
+from .syntax import BLOCK
+
 # Must equal the pymdownx.snippets entry of mkdocs.yml; the MkDocs hook checks it.
 SNIPPETS_CONFIG = {"base_path": ["."], "check_paths": True, "dedent_subsections": True}
 FENCE = re.compile(r"^(?P<fence>`{3,})python[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
 INCLUDE = re.compile(r'^--8<-- "[^"\n]+"$')
-LANGS = ("ko", "en")
 STYLESHEET = "assets/stylesheets/notebook.css"  # mkdocs-jupyter's styles, shared by every notebook page
-DEFAULT_LANG = "ko"
-
-HEADER = {
-    "ko": "# {title}: 노트북\n\n[{title}]({url}) 글에 나온 코드 목록을 같은 순서로 담았습니다. "
-          "사이트를 빌드할 때 실행한 결과가 함께 저장되어 있습니다.",
-    "en": "# {title}: notebook\n\nThe listings of the article [{title}]({url}), in the order it shows them, "
-          "with the outputs of the run made when the site was built.",
-}
 
 
 class NotebookError(ValueError):
@@ -49,8 +45,6 @@ def listings(markdown: str, where: str = "page") -> list[list[str]]:
     A listing may not stand inside an ``{{ if }}`` block of the page: the notebook is made
     before any job has run, so it could not follow the condition.
     """
-    from .pages import BLOCK  # not at the top: pages imports the runner, which imports this module
-
     found = []
     for m in FENCE.finditer(markdown):
         lines = [line.strip() for line in m.group("body").splitlines() if line.strip()]
@@ -97,8 +91,6 @@ def _listing_job(include_lines: list[str], root: Path):
     repository it reads (``external=``, part of the notebook's key)."""
     import ast
 
-    from .jobs import jobs_in_source
-
     for line in include_lines:
         path_section = line.removeprefix('--8<-- "').removesuffix('"')
         if ":" not in path_section:
@@ -116,16 +108,17 @@ def _listing_job(include_lines: list[str], root: Path):
     return None
 
 
-def discover(docs_dir: Path, root: Path) -> dict[str, ArticleNotebook]:
-    """Every article with listings, by page. Pages are ``<page>.<lang>.md`` under ``docs_dir``."""
+def discover(docs_dir: Path, root: Path, langs) -> dict[str, ArticleNotebook]:
+    """Every article with listings, by page. Pages are ``<page>.<lang>.md`` under ``docs_dir``;
+    the cells are read from the default language's page (``langs[0]``)."""
     found = {}
-    for source in sorted(docs_dir.rglob(f"*.{DEFAULT_LANG}.md")):
-        page = source.relative_to(docs_dir).as_posix().removesuffix(f".{DEFAULT_LANG}.md")
+    for source in sorted(docs_dir.rglob(f"*.{langs[0]}.md")):
+        page = source.relative_to(docs_dir).as_posix().removesuffix(f".{langs[0]}.md")
         shown = listings(source.read_text(encoding="utf-8"), str(source))
         if not shown:
             continue
-        for lang in LANGS:
-            other = docs_dir / f"{page}.{lang}.md"
+        for lang in langs[1:]:
+            other = docs_dir / page_file(page, lang)
             if other.is_file() and listings(other.read_text(encoding="utf-8"), str(other)) != shown:
                 raise NotebookError(f"{other} shows other listings than {source}: "
                                     "both languages must show the same code, in the same order")
@@ -195,7 +188,7 @@ def localized(executed: dict, lang: str, title: str, article_url: str) -> dict:
     """The executed notebook with a title cell in ``lang`` that links back to the article."""
     nb = copy.deepcopy(executed)
     header = {"cell_type": "markdown", "id": "title", "metadata": {},
-              "source": HEADER[lang].format(title=title, url=article_url)}
+              "source": ui.text("notebook_header", lang, title=title, url=article_url)}
     nb["cells"] = [header] + nb["cells"]
     return nb
 

@@ -8,13 +8,16 @@ heavy itself: when every job is cached, a build never imports torch or matplotli
 Stale jobs run in *lanes*: ``$MODEL_NOTES_BUILD_JOBS`` worker processes (default two, see
 :func:`lane_count`), each running one job at a time on one thread. This process hands a job to
 an idle worker as soon as the jobs it needs have run, longest known job first, and reads each
-worker's events on a thread of its own. Every job seeds its random generators when it starts,
-so which worker runs it, and after what, does not change its files.
+worker's events on a thread of its own. A job that runs past its ``timeout=`` is stopped (its
+worker is killed) and fails naming itself; a worker that dies is replaced, so the other jobs
+still run. Every job seeds its random generators when it starts, so which worker runs it, and
+after what, does not change its files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import queue
@@ -26,18 +29,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import notebooks
-from .cache import PACKAGE_DIR, Cache, artifact_names, compute_key, key_inputs
+from . import notebooks, variants
+from .cache import PACKAGE_DIR, Cache, cache_root, compute_key, key_inputs
 from .deps import ProjectGraph
 from .jobs import JobSpec, discover, topological
+from .languages import languages, site_pages
 
 # Failures seen by this process, by (job id, key). ``make serve`` rebuilds in one process:
 # a job that failed is not run again until its key changes, so saving prose stays instant.
 _failed_before: dict[tuple[str, str], str] = {}
 # The line every build logs (DESIGN.md, contract 3), and how to read it back.
-SUMMARY = re.compile(r"figures: (\d+) run, (\d+) cached, (\d+) failed in ([\d.]+)s")
+SUMMARY = re.compile(r"jobs: (\d+) run, (\d+) cached, (\d+) failed in ([\d.]+)s")
 # State of the MkDocs session (command, nesting of i18n passes, last result); see mkdocs_hook.
-SESSION: dict = {"command": "build", "depth": 0, "build": None}
+SESSION: dict = {"command": "build", "depth": 0, "build": None, "used": set()}
 
 
 @dataclass
@@ -58,13 +62,14 @@ class JobResult:
 class BuildResult:
     results: dict[str, JobResult]
     seconds: float
+    langs: tuple[str, ...] = ()
     _values: dict = field(default_factory=dict, repr=False)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results.values())
 
     def summary(self) -> str:
-        return (f"figures: {self.count('run')} run, {self.count('cached')} cached, "
+        return (f"jobs: {self.count('run')} run, {self.count('cached')} cached, "
                 f"{self.count('failed')} failed in {self.seconds:.1f}s")
 
     @property
@@ -84,9 +89,21 @@ class BuildResult:
         """The result of the notebook job of ``page``, if it has one."""
         return self.results.get(notebooks.job_id(page))
 
-    def figure_files(self, job_id: str) -> dict[str, Path]:
+    def figure_files(self, job_id: str, lang: str) -> dict[str, Path]:
+        """Theme -> file of a figure's variants in ``lang``."""
         r = self.results[job_id]
-        return {name.split(".")[0]: r.artifact(name) for name in artifact_names("figure", r.spec.format)}
+        return {theme: r.artifact(variants.artifact(f"{lang}-{theme}", r.spec.format)) for theme in variants.THEMES}
+
+    def unused(self, used: set[str]) -> list[JobSpec]:
+        """The jobs no page uses: not named by any page in ``used``, not needed by one that is,
+        and not a notebook (its article uses it)."""
+        needed, todo = set(), [j for j in used if j in self.results]
+        while todo:
+            job_id = todo.pop()
+            if job_id not in needed:
+                needed.add(job_id)
+                todo.extend(self.results[job_id].spec.needs)
+        return [r.spec for j, r in sorted(self.results.items()) if j not in needed and r.spec.kind != "notebook"]
 
 
 @dataclass
@@ -94,9 +111,11 @@ class Plan:
     jobs: dict[str, JobSpec]
     keys: dict[str, str]
     inputs: dict[str, dict]
+    langs: tuple[str, ...]
+    quick: bool = False
 
 
-def notebook_jobs(package_dir: Path) -> dict[str, JobSpec]:
+def notebook_jobs(package_dir: Path, langs) -> dict[str, JobSpec]:
     """One job per article with listings: execute and render its companion notebook."""
     docs = package_dir.parent / "docs"
     if not docs.is_dir():
@@ -104,20 +123,31 @@ def notebook_jobs(package_dir: Path) -> dict[str, JobSpec]:
     return {notebooks.job_id(page): JobSpec(id=notebooks.job_id(page), kind="notebook", module="", function="",
                                             path=nb.source, line=1, page=page, external=nb.external,
                                             params={"cells": list(nb.cells), "raises": list(nb.raises)})
-            for page, nb in notebooks.discover(docs, package_dir.parent).items()}
+            for page, nb in notebooks.discover(docs, package_dir.parent, langs).items()}
 
 
-def make_plan(package_dir: Path = PACKAGE_DIR) -> Plan:
-    jobs = discover(package_dir)
-    jobs.update(notebook_jobs(package_dir))
+def make_plan(package_dir: Path = PACKAGE_DIR, *, quick: bool = False) -> Plan:
+    """Every job of the project with its key. ``quick``: the quick profile of every job (what the
+    test suite runs), without the notebooks, which run the pages' listings as they are."""
+    root = package_dir.parent
+    langs = languages(root)
+    docs = root / "docs"
+    jobs = discover(package_dir, site_pages(docs, langs) if docs.is_dir() else None)
+    figure_variants = variants.variants(langs)
+    for job_id, spec in jobs.items():
+        if spec.kind == "figure":
+            jobs[job_id] = dataclasses.replace(spec, params={**spec.params, "variants": list(figure_variants)})
+    if not quick:
+        jobs.update(notebook_jobs(package_dir, langs))
     graph = ProjectGraph(package_dir)
+    memo = cache_root() / "libraries"  # the index of installed libraries, shared by every cache folder
     keys: dict[str, str] = {}
     inputs: dict[str, dict] = {}
     for job_id in topological(jobs, jobs):
         spec = jobs[job_id]
-        inputs[job_id] = key_inputs(spec, graph, {n: keys[n] for n in spec.needs})
+        inputs[job_id] = key_inputs(spec, graph, {n: keys[n] for n in spec.needs}, memo_dir=memo, quick=quick)
         keys[job_id] = compute_key(inputs[job_id])
-    return Plan(jobs, keys, inputs)
+    return Plan(jobs, keys, inputs, langs, quick)
 
 
 def _describe(spec: JobSpec) -> str:
@@ -125,15 +155,16 @@ def _describe(spec: JobSpec) -> str:
 
 
 def ensure(*, force=(), only=None, cache: Cache | None = None, log=print,
-           package_dir: Path = PACKAGE_DIR) -> BuildResult:
+           package_dir: Path = PACKAGE_DIR, quick: bool = False) -> BuildResult:
     """Bring jobs up to date and return their results.
 
     ``only``: job ids to consider (default: all; what they need comes along).
     ``force``: job ids to run even when cached.
+    ``quick``: run every job with its quick profile (see :func:`make_plan`).
     """
     start = time.perf_counter()
     cache = cache or Cache()
-    plan = make_plan(package_dir)
+    plan = make_plan(package_dir, quick=quick)
     unknown = sorted((set(force) | set(only or ())) - set(plan.jobs))
     if unknown:
         raise KeyError(f"no such job: {', '.join(unknown)} (known: {', '.join(sorted(plan.jobs))})")
@@ -166,8 +197,8 @@ def ensure(*, force=(), only=None, cache: Cache | None = None, log=print,
         lanes = min(len(runnable), lane_count())
         log(f"running {len(runnable)} job(s): " + ", ".join(_describe(plan.jobs[j]) for j in runnable)
             + (f" ({lanes} at a time)" if lanes > 1 else ""))
-        results.update(_run(runnable, plan, cache, log, package_dir.parent, lanes))
-    return BuildResult({j: results[j] for j in wanted}, time.perf_counter() - start)
+        results.update(_Lanes(runnable, plan, cache, log, package_dir.parent, lanes).run())
+    return BuildResult({j: results[j] for j in wanted}, time.perf_counter() - start, plan.langs)
 
 
 LANES_ENV = "MODEL_NOTES_BUILD_JOBS"
@@ -186,7 +217,7 @@ def lane_count() -> int:
     return int(value)
 
 
-def _known_seconds(cache: Cache, job_id: str) -> float:
+def known_seconds(cache: Cache, job_id: str) -> float:
     """The longest an earlier run of this job took, from the manifests of its entries under
     other keys (0 when none is known): starting long jobs first shortens a build with lanes."""
     longest = 0.0
@@ -199,118 +230,161 @@ def _known_seconds(cache: Cache, job_id: str) -> float:
 
 
 @dataclass
-class _Lane:
+class _Worker:
     """One worker process, fed one job at a time on its stdin."""
 
     proc: subprocess.Popen
     job: str | None = None  # the job it is running
+    deadline: float = 0.0  # when that job runs out of time (time.monotonic())
+    timed_out: bool = False  # it was killed for running past the deadline
     alive: bool = True
+    code: int | None = None  # its exit code, once it has ended
 
 
-def _read_events(index: int, stream, events: queue.Queue) -> None:
-    """One thread per worker: its stdout lines, whole, onto the shared queue; None at the end."""
-    for line in stream:
-        events.put((index, line))
-    events.put((index, None))
-
-
-def _run(job_ids: list[str], plan: Plan, cache: Cache, log, root: Path, lanes: int = 1) -> dict[str, JobResult]:
-    """Run ``job_ids`` (in topological order) in ``lanes`` worker processes.
+class _Lanes:
+    """Runs ``job_ids`` (in topological order) in ``lanes`` worker processes.
 
     A job is handed to an idle worker once every job it needs has run in this build (needs that
     were cached are done already); among ready jobs the longest known goes first, then the
     topological order. A job whose need failed fails without running.
     """
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
-    env.setdefault("MPLBACKEND", "Agg")
-    order = {j: i for i, j in enumerate(job_ids)}
-    priority = {j: (-_known_seconds(cache, j), order[j]) for j in job_ids}
-    events: queue.Queue = queue.Queue()
-    workers: list[_Lane] = []
-    for index in range(min(len(job_ids), lanes)):
-        proc = subprocess.Popen([sys.executable, "-m", "snippets.build.worker", str(cache.root.parent)],
-                                cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        threading.Thread(target=_read_events, args=(index, proc.stdout, events), daemon=True).start()
-        workers.append(_Lane(proc))
 
-    results: dict[str, JobResult] = {}
-    waiting = set(job_ids)  # not handed to a worker yet
-    code = None  # exit code of the last worker that ended early
+    def __init__(self, job_ids: list[str], plan: Plan, cache: Cache, log, root: Path, lanes: int):
+        self.plan, self.cache, self.log, self.root = plan, cache, log, root
+        self.order = {j: i for i, j in enumerate(job_ids)}
+        self.priority = {j: (-known_seconds(cache, j), self.order[j]) for j in job_ids}
+        self.waiting = set(job_ids)  # not handed to a worker yet
+        self.results: dict[str, JobResult] = {}
+        self.events: queue.Queue = queue.Queue()
+        self.workers: list[_Worker] = []
+        for index in range(min(len(job_ids), lanes)):
+            self.workers.append(self._start(index))
 
-    def finish(job_id: str, status: str, seconds: float, error: str | None = None, remember=True):
-        spec, key = plan.jobs[job_id], plan.keys[job_id]
+    def _start(self, index: int) -> _Worker:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.root), env.get("PYTHONPATH")]))
+        env.setdefault("MPLBACKEND", "Agg")
+        proc = subprocess.Popen([sys.executable, "-m", "snippets.build.worker", str(self.cache.root.parent)],
+                                cwd=self.root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        threading.Thread(target=_read_events, args=(index, proc, self.events), daemon=True).start()
+        return _Worker(proc)
+
+    def finish(self, job_id: str, status: str, seconds: float, error: str | None = None, remember=True):
+        spec, key = self.plan.jobs[job_id], self.plan.keys[job_id]
         if status == "run":
-            results[job_id] = JobResult(spec, key, "run", seconds, cache.lookup(spec, key))
-            log(f"job {_describe(spec)} done in {seconds:.1f}s")
+            self.results[job_id] = JobResult(spec, key, "run", seconds, self.cache.lookup(spec, key))
+            self.log(f"job {_describe(spec)} done in {seconds:.1f}s")
             return
-        results[job_id] = JobResult(spec, key, "failed", seconds, error=error)
+        self.results[job_id] = JobResult(spec, key, "failed", seconds, error=error)
         if remember:
             _failed_before[(job_id, key)] = error
-        log(f"job {_describe(spec)} FAILED:\n{error}")
+        self.log(f"job {_describe(spec)} FAILED:\n{error}")
 
-    try:
-        while waiting or any(w.job for w in workers):
-            ready = []
-            for job_id in sorted(waiting, key=order.get):  # needs first, so failures cascade in one pass
-                needs = [n for n in plan.jobs[job_id].needs if n in order]  # the others were cached
-                broken = [n for n in needs if n in results and results[n].status == "failed"]
-                if broken:
-                    waiting.discard(job_id)
-                    finish(job_id, "failed", 0.0, f"not run: the job it needs failed: {', '.join(broken)}")
-                elif all(n in results for n in needs):
-                    ready.append(job_id)
-            ready.sort(key=priority.get)
-            for worker in workers:
-                if worker.alive and worker.job is None and ready:
-                    worker.job = job_id = ready.pop(0)
-                    waiting.discard(job_id)
-                    try:
-                        worker.proc.stdin.write(json.dumps(_item(job_id, plan)) + "\n")
-                        worker.proc.stdin.flush()
-                    except OSError:  # the worker has died; its end-of-output event reports the job
-                        pass
-            if not any(w.job for w in workers):
-                # Nothing is running although jobs wait: every worker has died (a live one would
-                # have been given a ready job, and some waiting job is ready, the needs being acyclic).
-                for job_id in sorted(waiting, key=order.get):
-                    finish(job_id, "failed", 0.0, f"the worker process exited with code {code} "
-                           "before finishing this job", remember=False)
-                break
-            index, line = events.get()
-            worker = workers[index]
-            if line is None:  # the worker ended: with a job, it died running it
-                worker.alive, code = False, worker.proc.wait()
-                if worker.job is not None:
-                    finish(worker.job, "failed", 0.0, f"the worker process exited with code {code} "
-                           "before finishing this job", remember=False)
-                    worker.job = None
-                continue
-            event = json.loads(line)
-            worker.job = None
-            if event["event"] == "done":
-                finish(event["job"], "run", event["seconds"])
+    def ready(self) -> list[str]:
+        """Waiting jobs whose needs have run, in the order to start them; fails those whose need
+        failed (needs first, so failures cascade in one pass)."""
+        ready = []
+        for job_id in sorted(self.waiting, key=self.order.get):
+            needs = [n for n in self.plan.jobs[job_id].needs if n in self.order]  # the others were cached
+            broken = [n for n in needs if n in self.results and self.results[n].status == "failed"]
+            if broken:
+                self.waiting.discard(job_id)
+                self.finish(job_id, "failed", 0.0, f"not run: the job it needs failed: {', '.join(broken)}")
+            elif all(n in self.results for n in needs):
+                ready.append(job_id)
+        return sorted(ready, key=self.priority.get)
+
+    def hand_out(self, ready: list[str]) -> None:
+        for worker in self.workers:
+            if worker.alive and worker.job is None and ready:
+                worker.job = job_id = ready.pop(0)
+                worker.deadline = time.monotonic() + self.plan.jobs[job_id].timeout
+                self.waiting.discard(job_id)
+                try:
+                    worker.proc.stdin.write(json.dumps(self.item(job_id)) + "\n")
+                    worker.proc.stdin.flush()
+                except OSError:  # the worker has died; its end-of-output event reports the job
+                    pass
+
+    def stop_late_jobs(self) -> None:
+        now = time.monotonic()
+        for worker in self.workers:
+            if worker.job is not None and not worker.timed_out and now > worker.deadline:
+                worker.timed_out = True
+                worker.proc.kill()  # its end-of-output event fails the job and replaces the worker
+
+    def ended(self, index: int) -> None:
+        """Worker ``index`` has exited: fail the job it was running, and start another worker in
+        its place while jobs remain."""
+        worker = self.workers[index]
+        worker.alive, worker.code = False, worker.proc.wait()
+        code = worker.code
+        if worker.job is not None:
+            spec = self.plan.jobs[worker.job]
+            if worker.timed_out:
+                error = (f"job {spec.id!r} ({spec.where}) ran past its time limit of {spec.timeout:g} s "
+                         "and was stopped (raise it with timeout= in its decorator)")
             else:
-                finish(event["job"], "failed", event["seconds"], event["error"])
-    finally:
-        for worker in workers:
-            with contextlib.suppress(OSError):
-                worker.proc.stdin.close()  # end of input: an idle worker exits
-            if worker.job is not None:  # interrupted (Ctrl-C in `make serve`) while it ran a job
-                worker.proc.kill()
-        for worker in workers:
-            worker.proc.wait()
-    return results
+                error = f"the worker process exited with code {code} before finishing this job"
+            self.finish(worker.job, "failed", 0.0, error, remember=worker.timed_out)
+            worker.job = None
+            if self.waiting:  # a worker that died running a job is replaced; one that died idle is not
+                self.workers[index] = self._start(index)
+
+    def run(self) -> dict[str, JobResult]:
+        try:
+            while self.waiting or any(w.job for w in self.workers):
+                self.hand_out(self.ready())
+                if not any(w.job for w in self.workers):
+                    # Nothing runs although jobs may wait: every worker has died (a live one would
+                    # have been given a ready job, the needs being acyclic), or nothing is left.
+                    code = next((w.code for w in self.workers if not w.alive), None)
+                    for job_id in sorted(self.waiting, key=self.order.get):
+                        self.finish(job_id, "failed", 0.0, f"the worker process exited with code {code} "
+                                    "before finishing this job", remember=False)
+                    break
+                busy = [w.deadline for w in self.workers if w.job is not None and not w.timed_out]
+                wait = max(0.0, min(busy) - time.monotonic()) + 0.05 if busy else None
+                try:
+                    index, line = self.events.get(timeout=wait)
+                except queue.Empty:
+                    self.stop_late_jobs()
+                    continue
+                if line is None:
+                    self.ended(index)
+                    continue
+                event = json.loads(line)
+                self.workers[index].job = None
+                if event["event"] == "done":
+                    self.finish(event["job"], "run", event["seconds"])
+                else:
+                    self.finish(event["job"], "failed", event["seconds"], event["error"])
+        finally:
+            for worker in self.workers:
+                with contextlib.suppress(OSError):
+                    worker.proc.stdin.close()  # end of input: an idle worker exits
+                if worker.job is not None:  # interrupted (Ctrl-C in `make serve`) while it ran a job
+                    worker.proc.kill()
+            for worker in self.workers:
+                worker.proc.wait()
+        return self.results
+
+    def item(self, job_id: str) -> dict:
+        """What a worker needs to run one job (one line of its stdin)."""
+        spec, plan = self.plan.jobs[job_id], self.plan
+        return {"id": job_id, "kind": spec.kind, "module": spec.module, "function": spec.function,
+                "page": spec.page, "params": spec.params, "key": plan.keys[job_id],
+                "quick": spec.quick if plan.quick else {}, "artifacts": list(spec.artifacts),
+                "needs": {n: plan.keys[n] for n in spec.needs},
+                "need_files": {n: list(plan.jobs[n].files) for n in spec.needs},
+                "inputs": plan.inputs[job_id]}
 
 
-def _item(job_id: str, plan: Plan) -> dict:
-    """What a worker needs to run one job (one line of its stdin)."""
-    spec = plan.jobs[job_id]
-    return {"id": job_id, "kind": spec.kind, "module": spec.module, "function": spec.function,
-            "page": spec.page, "params": spec.params, "key": plan.keys[job_id],
-            "needs": {n: plan.keys[n] for n in spec.needs},
-            "need_files": {n: list(plan.jobs[n].params.get("files", ())) for n in spec.needs},
-            "inputs": plan.inputs[job_id]}
+def _read_events(index: int, proc: subprocess.Popen, events: queue.Queue) -> None:
+    """One thread per worker: its stdout lines, whole, onto the shared queue; None at the end."""
+    for line in proc.stdout:
+        events.put((index, line))
+    events.put((index, None))
 
 
 def failure_message(build: BuildResult) -> str:

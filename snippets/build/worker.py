@@ -1,7 +1,7 @@
 """Runs stale jobs in a fresh interpreter: ``python -m snippets.build.worker <cache folder>``.
 
 The MkDocs process never imports a job module (so never torch); it starts workers when
-something is stale (:func:`snippets.build.runner._run`, one per lane). A fresh process also
+something is stale (:class:`snippets.build.runner._Lanes`, one per lane). A fresh process also
 means an edited module is imported anew on every ``make serve`` rebuild, and that matplotlib
 and RNG state never leak between builds.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import io
 import json
 import os
@@ -30,14 +31,14 @@ import time
 import traceback
 from pathlib import Path
 
-from . import progress
+from . import progress, variants
 
 # One thread per job, here and in the notebook kernels this process starts (set before torch is
 # imported). The models on this site are small: a second thread mostly adds waiting, and on a busy
 # 2-core machine it made runs many times slower. Results then also do not depend on how many
 # cores the building machine has. This file is part of every job's key, so changing it re-runs all.
 os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
-from .cache import Cache, artifact_names
+from .cache import Cache
 
 SEED = 0
 
@@ -77,77 +78,105 @@ def run_one(item: dict, cache: Cache, events) -> None:
     progress.start(job_id)
     tmp = cache.staging(job_id, key)
     if kind == "notebook":
-        from . import notebooks
+        _notebook(item, tmp)
+    else:
+        module = importlib.import_module(item["module"])
+        fn = getattr(module, item["function"])
+        seed_everything()
+        args = {**_needs(item, cache), **item["quick"]}  # the quick profile's keyword arguments
+        {"figure": _figure, "output": _output, "values": _values}[kind](fn, args, item, tmp)
+    missing = [n for n in item["artifacts"] if not (tmp / n).is_file()]
+    if missing:  # pragma: no cover - guarded by the functions above
+        raise RuntimeError(f"job {job_id!r} did not write {missing}")
+    seconds = time.perf_counter() - start
+    cache.commit(tmp, job_id, key, {"job": job_id, "key": key, "kind": kind, "page": item["page"],
+                                    "seconds": round(seconds, 3), "inputs": item["inputs"]})
+    events.write(json.dumps({"event": "done", "job": job_id, "seconds": seconds}) + "\n")
+    events.flush()
 
-        executed = notebooks.execute(item["params"]["cells"], cwd=Path.cwd(), raises=item["params"]["raises"])
-        path = tmp / "notebook.ipynb"
-        path.write_text(json.dumps(executed, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-        html, css = notebooks.render_html(path)
-        (tmp / "notebook.html").write_text(html, encoding="utf-8")
-        (tmp / "notebook.css").write_text(css, encoding="utf-8")
-        _commit(cache, tmp, item, start, events)
-        return
-    module = importlib.import_module(item["module"])
-    fn = getattr(module, item["function"])
-    seed_everything()
+
+def _needs(item: dict, cache: Cache) -> dict:
+    """The values of the jobs this one needs, by argument name, with the paths of their files."""
     needs = {}
     for need_id, need_key in item["needs"].items():
         entry = cache.entry(need_id, need_key)
         needs[need_id.replace("-", "_")] = need = json.loads((entry / "values.json").read_text(encoding="utf-8"))
         if item["need_files"].get(need_id):
             need["files"] = {name: str(entry / name) for name in item["need_files"][need_id]}
-    if kind == "figure":
-        from .theme import THEMES, render
-
-        fmt = item["params"]["format"]
-        for theme in THEMES:
-            seed_everything()
-            with theme.context():
-                fig = fn(theme, **needs)
-                if fig is None or not hasattr(fig, "savefig"):
-                    raise TypeError(f"figure job {job_id!r} must return a matplotlib Figure, got {fig!r}")
-                (tmp / f"{theme.name}.{fmt}").write_bytes(render(fig, fmt))
-    elif kind == "output":
-        buf = io.StringIO()
-        expected = item["params"].get("raises")
-        raised = None
-        with contextlib.redirect_stdout(buf):
-            try:
-                fn(**needs)
-            except Exception as exc:  # noqa: BLE001 - compared with what the job declared below
-                if expected is None or type(exc).__name__ != expected:
-                    raise
-                raised = exc
-        text = buf.getvalue()
-        if expected is not None:
-            if raised is None:
-                raise AssertionError(f"output job {job_id!r} declares raises={expected!r}, but nothing was raised")
-            text += "".join(traceback.format_exception_only(type(raised), raised))
-        (tmp / "output.txt").write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-    else:
-        files = item["params"].get("files", ())
-        result = fn(outdir=tmp, **needs) if files else fn(**needs)
-        missing = [name for name in files if not (tmp / name).is_file()]
-        if missing:
-            raise FileNotFoundError(f"values job {job_id!r} declares files {list(files)} but did not write "
-                                    f"{missing} into outdir ({tmp})")
-        if not isinstance(result, dict):
-            raise TypeError(f"values job {job_id!r} must return a dict, got {type(result).__name__}")
-        text = json.dumps(result, indent=2, sort_keys=True, default=_plain, allow_nan=False)
-        (tmp / "values.json").write_text(text + "\n", encoding="utf-8")
-    _commit(cache, tmp, item, start, events)
+    return needs
 
 
-def _commit(cache: Cache, tmp: Path, item: dict, start: float, events) -> None:
-    job_id, kind, key = item["id"], item["kind"], item["key"]
-    seconds = time.perf_counter() - start
-    missing = [n for n in artifact_names(kind, item["params"].get("format", "svg")) if not (tmp / n).is_file()]
-    if missing:  # pragma: no cover - guarded by the branches of run_one
-        raise RuntimeError(f"job {job_id!r} did not write {missing}")
-    cache.commit(tmp, job_id, key, {"job": job_id, "key": key, "kind": kind, "page": item["page"],
-                                    "seconds": round(seconds, 3), "inputs": item["inputs"]})
-    events.write(json.dumps({"event": "done", "job": job_id, "seconds": seconds}) + "\n")
-    events.flush()
+def _figure(fn, args: dict, item: dict, tmp: Path) -> None:
+    """Every variant of a figure. A plain job function is called once per variant; a generator
+    function is called once (its computation runs once) and yields one Figure per variant."""
+    from .theme import render, theme
+
+    fmt, names = item["params"]["format"], item["params"]["variants"]
+    themes = [theme(name) for name in names]
+
+    def drawn():
+        if inspect.isgeneratorfunction(fn):
+            figures = fn(themes, **args)  # computes once, then draws each variant on demand
+            for t in themes:
+                with t.context():
+                    yield t, next(figures, None)
+            if next(figures, None) is not None:
+                raise ValueError(f"figure job {item['id']!r} yielded more figures than its {len(themes)} variants")
+        else:
+            for t in themes:
+                seed_everything()
+                with t.context():
+                    yield t, fn(t, **args)
+
+    for t, fig in drawn():
+        if fig is None or not hasattr(fig, "savefig"):
+            raise TypeError(f"figure job {item['id']!r} must return (or yield) a matplotlib Figure for each of its "
+                            f"variants ({', '.join(names)}), got {fig!r} for {t.variant}")
+        with t.context():
+            (tmp / variants.artifact(t.variant, fmt)).write_bytes(render(fig, fmt))
+
+
+def _output(fn, args: dict, item: dict, tmp: Path) -> None:
+    buf = io.StringIO()
+    expected = item["params"].get("raises")
+    raised = None
+    with contextlib.redirect_stdout(buf):
+        try:
+            fn(**args)
+        except Exception as exc:  # noqa: BLE001 - compared with what the job declared below
+            if expected is None or type(exc).__name__ != expected:
+                raise
+            raised = exc
+    text = buf.getvalue()
+    if expected is not None:
+        if raised is None:
+            raise AssertionError(f"output job {item['id']!r} declares raises={expected!r}, but nothing was raised")
+        text += "".join(traceback.format_exception_only(type(raised), raised))
+    (tmp / "output.txt").write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def _values(fn, args: dict, item: dict, tmp: Path) -> None:
+    files = item["params"].get("files", ())
+    result = fn(outdir=tmp, **args) if files else fn(**args)
+    missing = [name for name in files if not (tmp / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"values job {item['id']!r} declares files {list(files)} but did not write "
+                                f"{missing} into outdir ({tmp})")
+    if not isinstance(result, dict):
+        raise TypeError(f"values job {item['id']!r} must return a dict, got {type(result).__name__}")
+    text = json.dumps(result, indent=2, sort_keys=True, default=_plain, allow_nan=False)
+    (tmp / "values.json").write_text(text + "\n", encoding="utf-8")
+
+
+def _notebook(item: dict, tmp: Path) -> None:
+    from . import notebooks
+
+    executed = notebooks.execute(item["params"]["cells"], cwd=Path.cwd(), raises=item["params"]["raises"])
+    path = tmp / "notebook.ipynb"
+    path.write_text(json.dumps(executed, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    html, css = notebooks.render_html(path)
+    (tmp / "notebook.html").write_text(html, encoding="utf-8")
+    (tmp / "notebook.css").write_text(css, encoding="utf-8")
 
 
 def main() -> int:

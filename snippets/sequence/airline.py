@@ -8,6 +8,8 @@ Data: Box, Jenkins & Reinsel, *Time Series Analysis: Forecasting and Control*, "
 
 from __future__ import annotations
 
+import statistics
+
 # --8<-- [start:load]
 from importlib import resources
 from pathlib import Path
@@ -168,3 +170,12 @@ def metrics(actual, forecast) -> dict[str, float]:
     err = forecast - actual
     return {"rmse": float(np.sqrt(np.mean(err**2))), "mae": float(np.mean(np.abs(err))),
             "mape": float(100 * np.mean(np.abs(err) / np.abs(actual)))}
+
+
+SEEDS = (0, 1, 2, 3, 4)  # every learned forecaster on this series is trained once per seed
+
+
+def seed_summary(per_seed: list[float]) -> dict:
+    """Median, min, max over seeds, and the table cell "median (min–max)"."""
+    return {"median": statistics.median(per_seed), "min": min(per_seed), "max": max(per_seed),
+            "cell": f"{statistics.median(per_seed):.1f} ({min(per_seed):.1f}–{max(per_seed):.1f})"}

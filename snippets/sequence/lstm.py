@@ -80,9 +80,12 @@ def train(model: nn.Module, X: np.ndarray, Y: np.ndarray, *, epochs: int, seed: 
 
 
 # --8<-- [start:fit]
+EPOCHS = 60  # training epochs of every forecaster on the airline series
+
+
 @torch_threads(1)
 def fit_and_forecast(series: pd.Series, *, seed: int, train_end: str = airline.TRAIN_END, test_months: int = 24,
-                     horizon: int = 1, lookback: int = 12, hidden: int = 16, epochs: int = 60,
+                     horizon: int = 1, lookback: int = 12, hidden: int = 16, epochs: int = EPOCHS,
                      lr: float = 1e-2, make_model=None) -> dict:
     """Train on the months up to ``train_end``; forecast the next ``test_months`` months twice:
     one step ahead (true history fed back) and recursively (the model's own forecasts fed back).

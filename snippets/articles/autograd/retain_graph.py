@@ -1,0 +1,204 @@
+"""Runs shown on the retain_graph page; each function's body is a listing with its output."""
+
+import gc
+
+import torch
+from matplotlib.figure import Figure
+from torch import nn
+
+from snippets.autograd.saved_bytes import SavedBytes
+from snippets.build import figure, output, values
+
+
+@output("retain-twice-error", page="autograd/retain-graph", raises="RuntimeError")
+def backward_twice():
+    # --8<-- [start:twice]
+    import torch
+
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (x.exp() * x).sum()
+    loss.backward()
+    print("first backward: x.grad =", x.grad)
+    loss.backward()  # the saved tensors are gone
+    # --8<-- [end:twice]
+
+
+@output("retain-twice-ok", page="autograd/retain-graph")
+def backward_twice_retained():
+    # --8<-- [start:twice-retained]
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (x.exp() * x).sum()
+    loss.backward(retain_graph=True)
+    print("after one backward: ", x.grad)
+    loss.backward()
+    print("after two backwards:", x.grad, "(accumulated: twice the gradient)")
+    # --8<-- [end:twice-retained]
+
+
+@output("retain-accumulate", page="autograd/retain-graph")
+def accumulation():
+    # --8<-- [start:accumulate]
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    X, y = torch.randn(32, 4), torch.randn(32, 1)
+    loss_fn = nn.MSELoss()
+
+    # the whole batch at once
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    full = model.weight.grad.clone()
+
+    # four micro-batches of 8: .grad adds up, so scale each loss by 1/4
+    model.zero_grad()  # or: for p in model.parameters(): p.grad = None
+    for Xb, yb in zip(X.split(8), y.split(8), strict=True):
+        (loss_fn(model(Xb), yb) / 4).backward()
+    print("full batch:      ", full)
+    print("4 micro-batches: ", model.weight.grad)
+    print("equal:", torch.allclose(full, model.weight.grad, atol=1e-6))
+    # --8<-- [end:accumulate]
+
+
+@output("retain-two-losses", page="autograd/retain-graph")
+def two_losses():
+    # --8<-- [start:two-losses]
+    torch.manual_seed(0)
+    w = torch.randn(3, requires_grad=True)
+    h = torch.tanh(w * 2)  # shared by both losses
+    loss_a, loss_b = h.sum(), (h**2).mean()
+
+    loss_a.backward(retain_graph=True)  # two passes: the shared part is traversed twice
+    loss_b.backward()
+    two_passes = w.grad.clone()
+
+    w.grad = None
+    h = torch.tanh(w * 2)
+    (h.sum() + (h**2).mean()).backward()  # one pass, nothing retained
+    print("two backward calls:", two_passes)
+    print("one backward call: ", w.grad)
+
+    h = torch.tanh(w * 2)
+    grads = torch.autograd.grad(h.sum(), w, retain_graph=True)  # returns, does not accumulate
+    print("autograd.grad, graph kept for later:", grads[0])
+    # --8<-- [end:two-losses]
+
+
+@output("retain-gan-smell", page="autograd/retain-graph", raises="RuntimeError")
+def gan_without_detach():
+    # --8<-- [start:gan-smell]
+    torch.manual_seed(0)
+    G, D = nn.Linear(2, 2), nn.Linear(2, 1)
+    bce = nn.BCEWithLogitsLoss()
+    real, noise = torch.randn(16, 2), torch.randn(16, 2)
+
+    fake = G(noise)
+    d_loss = bce(D(real), torch.ones(16, 1)) + bce(D(fake), torch.zeros(16, 1))
+    d_loss.backward()  # also walks back into G, and frees G's part of the graph
+    g_loss = bce(D(fake), torch.ones(16, 1))
+    g_loss.backward()  # G's part is gone
+    # --8<-- [end:gan-smell]
+
+
+@output("retain-gan", page="autograd/retain-graph")
+def gan_with_detach():
+    # --8<-- [start:gan]
+    torch.manual_seed(0)
+    G, D = nn.Linear(2, 2), nn.Linear(2, 1)
+    opt_g, opt_d = torch.optim.SGD(G.parameters(), lr=0.1), torch.optim.SGD(D.parameters(), lr=0.1)
+    bce = nn.BCEWithLogitsLoss()
+    real, noise = torch.randn(16, 2), torch.randn(16, 2)
+
+    fake = G(noise)
+    opt_d.zero_grad()
+    d_loss = bce(D(real), torch.ones(16, 1)) + bce(D(fake.detach()), torch.zeros(16, 1))
+    d_loss.backward()  # stops at fake.detach(): G's graph is untouched, G.grad stays empty
+    opt_d.step()
+    print("after the D step, G.weight.grad is", G.weight.grad)
+
+    opt_g.zero_grad()
+    g_loss = bce(D(fake), torch.ones(16, 1))  # D's new weights, G's graph still there
+    g_loss.backward()
+    opt_g.step()
+    print("G step done without retain_graph; G.weight.grad norm:", round(G.weight.grad.norm().item(), 4))
+    # --8<-- [end:gan]
+
+
+@output("retain-second-derivative", page="autograd/retain-graph")
+def second_derivative():
+    # --8<-- [start:second]
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x**3
+    (dy,) = torch.autograd.grad(y, x, create_graph=True)  # 3x², itself differentiable
+    (d2y,) = torch.autograd.grad(dy, x)  # 6x
+    print(f"dy/dx = {dy.item()}, d²y/dx² = {d2y.item()}  (3x² = 12, 6x = 12 at x = 2)")
+    # --8<-- [end:second]
+
+
+# --8<-- [start:hvp]
+def hessian_vector_product(fn, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """H v without forming H: the gradient of (∇f · v), with create_graph=True."""
+    x = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(fn(x), x, create_graph=True)
+    (hv,) = torch.autograd.grad(grad @ v, x)
+    return hv
+
+
+def rosenbrock(x: torch.Tensor) -> torch.Tensor:
+    return ((1 - x[:-1]) ** 2 + 100 * (x[1:] - x[:-1] ** 2) ** 2).sum()
+# --8<-- [end:hvp]
+
+
+@output("retain-hvp", page="autograd/retain-graph")
+def hvp_check():
+    # --8<-- [start:hvp-check]
+    x = torch.tensor([0.5, -1.0, 2.0, 1.5], dtype=torch.float64)
+    v = torch.tensor([1.0, 0.0, -1.0, 2.0], dtype=torch.float64)
+    ours = hessian_vector_product(rosenbrock, x, v)
+    _, reference = torch.autograd.functional.hvp(rosenbrock, x, v)
+    print("ours:     ", ours)
+    print("functional.hvp:", reference)
+    print("equal:", torch.allclose(ours, reference))
+    # --8<-- [end:hvp-check]
+
+
+HIDDEN, STEPS = 512, 8
+
+
+def _mlp(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(256, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1))
+
+
+@values("retain-memory", page="autograd/retain-graph")
+def memory_held() -> dict:
+    """Bytes of saved tensors held after k forward+backward steps, retaining graphs or not."""
+    model, X = _mlp(), torch.randn(64, 256, generator=torch.Generator().manual_seed(1))
+    result = {"batch": 64, "hidden": HIDDEN, "kept": STEPS, "steps": list(range(STEPS + 1))}
+    for mode in ("retain", "free"):
+        counter, kept, held = SavedBytes(), [], [0]
+        for _ in result["steps"][1:]:
+            with counter.track():
+                loss = model(X).square().mean()
+            loss.backward(retain_graph=(mode == "retain"))
+            kept.append(loss)  # a list of losses, as a training loop that logs them might keep
+            gc.collect()
+            held.append(counter.held)
+        result[mode] = held
+    result["per_graph_mb"] = result["retain"][1] / 2**20
+    result["retained_mb"] = result["retain"][-1] / 2**20
+    result["free_mb"] = result["free"][-1] / 2**20
+    return result
+
+
+@figure("retain-memory-figure", page="autograd/retain-graph", needs=("retain-memory",))
+def memory_figure(theme, retain_memory) -> Figure:
+    fig = Figure(figsize=(6.4, 3.4))
+    ax = fig.subplots()
+    steps = retain_memory["steps"]
+    ax.plot(steps, [b / 2**20 for b in retain_memory["retain"]], marker="o", label="backward(retain_graph=True)")
+    ax.plot(steps, [b / 2**20 for b in retain_memory["free"]], marker="o", label="backward()")
+    ax.set(xlabel=theme.text(ko="순전파 + 역전파 스텝 (유지된 그래프 수)", en="forward + backward steps (graphs kept)"),
+           ylabel=theme.text(ko="남아 있는 저장된 텐서 (MiB)", en="saved tensors held (MiB)"))
+    ax.legend(loc="upper left")
+    return fig

@@ -1,0 +1,238 @@
+"""The vector-Jacobian article (/autograd/vector-jacobian/): its listings and build jobs.
+
+The function ``f``, its hand-written Jacobian and the row-by-row Jacobian live in the library
+module :mod:`snippets.autograd.vjp`. Here: the runs whose output the page shows, the Jacobian
+heatmap and the VJP-as-row-combination figures, and what a whole Jacobian costs: one reverse
+pass per output row against vmapped reverse mode (``torch.func.jacrev``) and vmapped forward
+mode (``torch.func.jacfwd``), when the inputs outnumber the outputs and the other way round,
+measured at build time on the build machine.
+"""
+
+import statistics
+import time
+
+import torch
+from matplotlib.figure import Figure
+from torch.autograd.functional import jacobian
+from torch.func import jacfwd, jacrev
+
+from snippets.autograd.vjp import f, f_jacobian, jacobian_by_rows
+from snippets.build import figure, output, track, values
+from snippets.threads import torch_threads
+
+
+@output("vjp-scalar", page="autograd/vector-jacobian")
+def scalar_backward():
+    # --8<-- [start:scalar]
+    import torch
+
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (x**2).sum()  # a scalar
+    loss.backward()
+    print(x.grad)  # d loss / dx = 2x
+    # --8<-- [end:scalar]
+
+
+@output("vjp-vector-error", page="autograd/vector-jacobian", raises="RuntimeError")
+def vector_backward():
+    # --8<-- [start:vector-error]
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x**2  # a vector: which combination of its gradients should backward() compute?
+    y.backward()
+    # --8<-- [end:vector-error]
+
+
+@output("vjp-jacobian", page="autograd/vector-jacobian")
+def show_jacobian():
+    # --8<-- [start:jacobian]
+    from torch.autograd.functional import jacobian
+
+    x = torch.tensor([1.0, 2.0, 3.0])
+    J = jacobian(f, x)
+    print(J)
+    print("matches the hand-written Jacobian:", torch.allclose(J, f_jacobian(x)))
+    # --8<-- [end:jacobian]
+
+
+@output("vjp-backward", page="autograd/vector-jacobian")
+def vjp_with_backward():
+    # --8<-- [start:vjp]
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = torch.tensor([1.0, -2.0])
+    y = f(x)
+    y.backward(gradient=v)
+    print("x.grad =", x.grad)
+    print("v @ J  =", v @ jacobian(f, x.detach()))
+    # --8<-- [end:vjp]
+
+
+@output("vjp-func", page="autograd/vector-jacobian")
+def vjp_and_jvp():
+    # --8<-- [start:func]
+    from torch.func import jvp, vjp
+
+    x = torch.tensor([1.0, 2.0, 3.0])
+    J = jacobian(f, x)
+
+    y, vjp_fn = vjp(f, x)  # reverse mode: v ∈ R², result ∈ R³
+    (vJ,) = vjp_fn(torch.tensor([1.0, -2.0]))
+    print("VJP  vᵀJ:", vJ, " check:", torch.allclose(vJ, torch.tensor([1.0, -2.0]) @ J))
+
+    u = torch.tensor([1.0, 0.0, 1.0])  # forward mode: u ∈ R³, result ∈ R²
+    _, Ju = jvp(f, (x,), (u,))
+    print("JVP  J u:", Ju, " check:", torch.allclose(Ju, J @ u))
+
+    _, Ju_functional = torch.autograd.functional.jvp(f, x, u)
+    print("torch.autograd.functional.jvp agrees:", torch.allclose(Ju, Ju_functional))
+    # --8<-- [end:func]
+
+
+@output("vjp-ones", page="autograd/vector-jacobian")
+def ones_versus_sum():
+    # --8<-- [start:ones]
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    f(x).backward(torch.ones(2))
+    with_ones = x.grad.clone()
+
+    x.grad = None
+    f(x).sum().backward()
+    print("backward(ones):", with_ones, " sum().backward():", x.grad)
+
+    x.grad = None
+    f(x).backward(torch.tensor([0.0, 1.0]))  # v = (0, 1) picks the second row of J
+    print("v = (0, 1):", x.grad)
+    # --8<-- [end:ones]
+
+
+@output("vjp-methods", page="autograd/vector-jacobian")
+def jacobian_methods():
+    # --8<-- [start:methods]
+    from torch.func import jacfwd, jacrev
+
+    x = torch.tensor([1.0, 2.0, 3.0])
+    results = {
+        "one reverse pass per row": jacobian_by_rows(f, x),
+        "jacobian(vectorize=True)": jacobian(f, x, vectorize=True),
+        "torch.func.jacrev": jacrev(f)(x),
+        "torch.func.jacfwd": jacfwd(f)(x),
+    }
+    for name, J in results.items():
+        print(f"{name:26} equal to the hand-written J: {torch.allclose(J, f_jacobian(x))}")
+    # --8<-- [end:methods]
+
+
+X = torch.tensor([1.0, 2.0, 3.0])
+V = torch.tensor([1.0, -2.0])
+
+
+def _matrix(ax, M, theme, labels_x, labels_y, vmax):
+    ax.imshow(M, cmap=theme.diverging, vmin=-vmax, vmax=vmax)
+    for (i, j), value in zip(torch.cartesian_prod(torch.arange(M.shape[0]), torch.arange(M.shape[1])).tolist(),
+                             M.flatten().tolist(), strict=True):
+        strong = abs(value) > 0.6 * vmax  # white on the darkest cells
+        ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="white" if strong else "black", fontsize=10)
+    ax.set_xticks(range(M.shape[1]), labels_x)
+    ax.set_yticks(range(M.shape[0]), labels_y)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+@figure("vjp-jacobian-heatmap", page="autograd/vector-jacobian", format="png")
+def jacobian_heatmap(theme) -> Figure:
+    J = f_jacobian(X)
+    fig = Figure(figsize=(4.8, 2.4))
+    ax = fig.subplots()
+    _matrix(ax, J, theme, [f"∂/∂x{i}" for i in range(3)], [f"y{i}" for i in range(2)], J.abs().max().item())
+    ax.set_title(theme.text(ko="x = (1, 2, 3)에서 J = ∂y/∂x", en="J = ∂y/∂x at x = (1, 2, 3)"))
+    return fig
+
+
+@figure("vjp-row-combination", page="autograd/vector-jacobian", format="png")
+def row_combination(theme) -> Figure:
+    J = f_jacobian(X)
+    vJ = V @ J
+    vmax = max(J.abs().max().item(), vJ.abs().max().item(), V.abs().max().item())
+    fig = Figure(figsize=(7.0, 2.6))
+    grid = fig.add_gridspec(2, 2, width_ratios=(1, 3), height_ratios=(2, 1))
+    ax_v, ax_j, ax_r = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
+    _matrix(ax_v, V[:, None], theme, ["v"], [f"y{i}" for i in range(2)], vmax)
+    row = theme.text(ko="행", en="row")
+    _matrix(ax_j, J, theme, [""] * 3, [f"{row} {i}" for i in range(2)], vmax)
+    _matrix(ax_r, vJ[None, :], theme, [f"x{i}" for i in range(3)], ["vᵀJ"], vmax)
+    ax_j.set_title(f"vᵀJ = {V[0]:g}·({row} 0) + ({V[1]:g})·({row} 1)")
+    assert torch.allclose(vJ, torch.autograd.functional.vjp(f, X, V)[1])  # the picture is the real VJP
+    return fig
+
+
+SIZES = (16, 64, 256, 1024)
+SMALL = 8  # the other dimension
+REPEATS = 7
+
+
+# --8<-- [start:layer]
+def make_layer(n_in: int, n_out: int, seed: int = 0):
+    """x ↦ tanh(W x) from R^n_in to R^n_out, with a fixed random W."""
+    W = torch.randn(n_out, n_in, generator=torch.Generator().manual_seed(seed)) / n_in**0.5
+    return lambda x: torch.tanh(W @ x)
+# --8<-- [end:layer]
+
+
+METHODS = {  # short name: (label in the figure, how to compute the Jacobian)
+    "loop": ({"ko": "역방향, 행마다 한 번", "en": "reverse, one pass per row"}, lambda fn, x: jacobian_by_rows(fn, x)),
+    "rev": ({"ko": "jacrev (역방향 + vmap)", "en": "jacrev (reverse + vmap)"}, lambda fn, x: jacrev(fn)(x)),
+    "fwd": ({"ko": "jacfwd (순방향 + vmap)", "en": "jacfwd (forward + vmap)"}, lambda fn, x: jacfwd(fn)(x)),
+}
+
+
+def seconds(method, fn, x) -> float:
+    """Median wall time of ``REPEATS`` calls, after one warm-up call."""
+    method(fn, x)
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        method(fn, x)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+@values("jacobian-cost", page="autograd/vector-jacobian")
+def measure() -> dict:
+    with torch_threads(1):  # one core: timings that do not depend on what else runs
+        return _measure()
+
+
+def _measure() -> dict:
+    result = {"sizes": list(SIZES), "small": SMALL, "repeats": REPEATS, "threads": 1}
+    for regime in track(("wide", "tall"), "regime"):
+        timings = {name: [] for name in METHODS}
+        for size in SIZES:
+            n_in, n_out = (size, SMALL) if regime == "wide" else (SMALL, size)
+            fn, x = make_layer(n_in, n_out), torch.randn(n_in)
+            for name, (_, method) in METHODS.items():
+                timings[name].append(seconds(method, fn, x))
+        result[regime] = timings
+        largest = {name: times[-1] for name, times in timings.items()}  # at the largest size
+        result[f"{regime}_ms"] = {name: 1000 * t for name, t in largest.items()}
+        result[f"{regime}_fwd_over_rev"] = largest["fwd"] / largest["rev"]
+        result[f"{regime}_loop_over_rev"] = largest["loop"] / largest["rev"]
+    result["largest"] = SIZES[-1]
+    return result
+
+
+@figure("jacobian-cost-figure", page="autograd/vector-jacobian", needs=("jacobian-cost",))
+def cost_figure(theme, jacobian_cost) -> Figure:
+    fig = Figure(figsize=(7.2, 3.4))
+    axes = fig.subplots(1, 2, sharey=True)
+    sizes, small = jacobian_cost["sizes"], jacobian_cost["small"]
+    titles = {"wide": theme.text(ko=f"입력 n ≫ 출력 m = {small}", en=f"inputs n ≫ outputs m = {small}"),
+              "tall": theme.text(ko=f"출력 m ≫ 입력 n = {small}", en=f"outputs m ≫ inputs n = {small}")}
+    xlabels = {"wide": theme.text(ko="n (입력 수)", en="n (inputs)"),
+               "tall": theme.text(ko="m (출력 수)", en="m (outputs)")}
+    for ax, regime in zip(axes, ("wide", "tall"), strict=True):
+        for name, times in jacobian_cost[regime].items():
+            ax.plot(sizes, [1000 * t for t in times], marker="o", label=theme.text(**METHODS[name][0]))
+        ax.set(xscale="log", yscale="log", title=titles[regime], xlabel=xlabels[regime])
+    axes[0].set_ylabel(theme.text(ko="야코비안 하나를 구하는 시간 (ms)", en="time per Jacobian (ms)"))
+    axes[1].legend(loc="upper left", fontsize=8)
+    return fig

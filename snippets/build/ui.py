@@ -1,0 +1,66 @@
+"""Every string the build writes into the site itself, in every language of the site: one table.
+
+Prose is the writers'; these are the build's own words (the title of an output block, an error
+box, the notebook link and pages, the build report). A test checks that every entry has every
+language of ``mkdocs.yml``. ``{name}`` fields are filled by :func:`text`.
+"""
+
+from __future__ import annotations
+
+TEXT: dict[str, dict[str, str]] = {
+    # pages (snippets.build.pages)
+    "output": {"ko": "출력", "en": "Output"},
+    "job_failed": {"ko": "빌드 작업 실패", "en": "Build job failed"},
+    "value_failed": {"ko": "계산 실패", "en": "computation failed"},
+    "page_error": {"ko": "페이지 오류", "en": "Page error"},
+    # the notebook link under an article's title, and the notebook's own page
+    "notebook_box": {
+        "ko": '!!! example "노트북"\n\n    이 글의 코드 목록을 순서대로 실행한 [노트북]({name}/notebook.md)이 '
+              "있습니다. [`{name}.ipynb` 내려받기]({name}/notebook/{name}.ipynb)",
+        "en": '!!! example "Notebook"\n\n    The listings of this article, run in order, are also a '
+              "[notebook]({name}/notebook.md). [Download `{name}.ipynb`]({name}/notebook/{name}.ipynb)",
+    },
+    "notebook_title": {"ko": "{title}: 노트북", "en": "{title}: notebook"},
+    "notebook_description": {
+        "ko": "{title} 글의 코드 목록을 글에 나온 순서대로 빌드할 때 실행한 노트북입니다.",
+        "en": "The listings of the {title} article, in order, as a notebook run when the site was built.",
+    },
+    "notebook_intro": {
+        "ko": "[{title}](../{name}.md) 글의 코드 목록을 같은 순서로 담아 사이트를 빌드할 때 실행한 노트북입니다. "
+              "[`{name}.ipynb` 내려받기](notebook/{name}.ipynb)",
+        "en": "The listings of the article [{title}](../{name}.md), in the order it shows them, run when the "
+              "site was built. [Download `{name}.ipynb`](notebook/{name}.ipynb)",
+    },
+    # the first cell of a downloaded notebook
+    "notebook_header": {
+        "ko": "# {title}: 노트북\n\n[{title}]({url}) 글에 나온 코드 목록을 같은 순서로 담았습니다. "
+              "사이트를 빌드할 때 실행한 결과가 함께 저장되어 있습니다.",
+        "en": "# {title}: notebook\n\nThe listings of the article [{title}]({url}), in the order it shows them, "
+              "with the outputs of the run made when the site was built.",
+    },
+    # the build report page
+    "report_title": {"ko": "빌드 보고서", "en": "Build report"},
+    "report_description": {
+        "ko": "마지막 빌드에서 각 빌드 작업이 실행되었는지, 캐시에서 왔는지, 얼마나 걸렸는지 보여 줍니다.",
+        "en": "Whether each build job of the last build ran or came from the cache, and what it cost.",
+    },
+    "report_intro": {
+        "ko": "마지막 빌드의 모든 빌드 작업입니다. 캐시에서 온 작업의 시간은 그 결과를 만들 때 걸린 시간입니다.",
+        "en": "Every build job of the last build. For a cached job, the time is what making its result took.",
+    },
+    "report_head": {
+        "ko": "| 작업 | 글 | 종류 | 상태 | 시간(초) | 캐시 키 |",
+        "en": "| Job | Article | Kind | State | Seconds | Cache key |",
+    },
+    "status_run": {"ko": "실행", "en": "run"},
+    "status_cached": {"ko": "캐시", "en": "cached"},
+    "status_failed": {"ko": "실패", "en": "failed"},
+}
+
+
+def text(key: str, lang: str, **fields) -> str:
+    """The string ``key`` in ``lang``, with ``fields`` filled in."""
+    entry = TEXT[key]
+    if lang not in entry:
+        raise KeyError(f"snippets/build/ui.py: {key!r} has no {lang!r} text (it has {', '.join(entry)})")
+    return entry[lang].format(**fields) if fields else entry[lang]

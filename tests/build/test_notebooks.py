@@ -1,0 +1,125 @@
+"""Companion notebooks: built from the listings a page shows, executed, rendered, downloadable."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from nbclient import NotebookClient
+
+from snippets.build import notebooks
+from tests.conftest import REPO, article_listings
+
+pytestmark = pytest.mark.slow
+
+
+def test_listings_are_fences_made_of_includes_only():
+    md = ('text\n```python title="a.py"\n--8<-- "a.py:one"\n\n--8<-- "a.py:two"\n```\n'
+          "```python\nprint('typed, not included')\n```\n"
+          '````text\n--8<-- "a.py:three"\n````\n'
+          '````python\n--8<-- "b.py:four"\n````\n')
+    assert notebooks.listings(md) == [['--8<-- "a.py:one"', '--8<-- "a.py:two"'], ['--8<-- "b.py:four"']]
+
+
+def test_listings_may_stand_around_if_blocks_but_not_inside():
+    listing = '```python\n--8<-- "a.py:one"\n```\n'
+    ok = "{{ if v.found }}\n![map](figure:f)\n{{ else }}\nnone\n{{ end }}\n" + listing
+    assert notebooks.listings(ok) == [['--8<-- "a.py:one"']]
+    inside = "# P\n\n{{ if v.found }}\n" + listing + "{{ end }}\n"
+    with pytest.raises(notebooks.NotebookError, match=r"p.ko.md, line 4: a listing inside an \{\{ if \}\} block"):
+        notebooks.listings(inside, "p.ko.md")
+
+
+def test_a_listing_that_is_a_job_body_brings_its_raises_and_external_files(tmp_path):
+    (tmp_path / "docs/s").mkdir(parents=True)
+    (tmp_path / "m.py").write_text(
+        "from snippets.build import output\n\n\n"
+        "@output('weights', page='s/p', external=('$W', '~/w.bin'))\ndef weights():\n"
+        "    # --8<-- [start:w]\n    print('w')\n    # --8<-- [end:w]\n\n\n"
+        "@output('boom', page='s/p', raises='ZeroDivisionError')\ndef boom():\n"
+        "    # --8<-- [start:boom]\n    1 / 0\n    # --8<-- [end:boom]\n")
+    page = '# P\n```python\n--8<-- "m.py:w"\n```\n```python\n--8<-- "m.py:boom"\n```\n'
+    (tmp_path / "docs/s/p.ko.md").write_text(page)
+    (found,) = notebooks.discover(tmp_path / "docs", tmp_path, ("ko", "en")).values()
+    assert found.cells == ("print('w')", "1 / 0") and found.raises == (1,) and found.external == ("$W", "~/w.bin")
+
+
+def test_languages_must_show_the_same_listings(tmp_path):
+    (tmp_path / "docs/s").mkdir(parents=True)
+    (tmp_path / "m.py").write_text("# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n# --8<-- [start:b]\ny = 2\n"
+                                   "# --8<-- [end:b]\n")
+    (tmp_path / "docs/s/p.ko.md").write_text('# P\n```python\n--8<-- "m.py:a"\n```\n')
+    (tmp_path / "docs/s/p.en.md").write_text('# P\n```python\n--8<-- "m.py:a"\n```\n')
+    (found,) = notebooks.discover(tmp_path / "docs", tmp_path, ("ko", "en")).values()
+    assert found.page == "s/p" and found.cells == ("x = 1",)
+    (tmp_path / "docs/s/p.en.md").write_text('# P\n```python\n--8<-- "m.py:b"\n```\n')
+    with pytest.raises(notebooks.NotebookError, match="shows other listings"):
+        notebooks.discover(tmp_path / "docs", tmp_path, ("ko", "en"))
+
+
+@pytest.mark.parametrize("lang, prefix", [("ko", ""), ("en", "en/")])
+def test_notebook_page_is_rendered_html_with_outputs(sample_built, lang, prefix):
+    page = sample_built.dir / prefix / "demo/sample/notebook/index.html"
+    text = page.read_text(encoding="utf-8")
+    assert not text.lstrip().startswith("{")
+    soup = BeautifulSoup(text, "html.parser")
+    assert soup.html["lang"] == lang
+    wrapper = soup.select_one("article .jupyter-wrapper")
+    assert wrapper is not None, "no rendered notebook on the page"
+    shown = article_listings(sample_built.dir / prefix / "demo/sample/index.html")
+    assert len(wrapper.select(".jp-CodeCell[id^=cell-id]")) == len(shown)
+    outputs = " ".join(o.get_text() for o in wrapper.select(".jp-OutputArea-output"))
+    assert "hello sample" in outputs
+    assert soup.select_one('link[rel="stylesheet"][href$="assets/stylesheets/notebook.css"]')
+    assert "cdnjs" not in text and "mathjax" not in text.lower()
+
+
+@pytest.mark.parametrize("lang, prefix", [("ko", ""), ("en", "en/")])
+def test_download_is_valid_and_holds_exactly_the_listings(sample_built, lang, prefix):
+    path = sample_built.dir / prefix / "demo/sample/notebook/sample.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.cells[0].cell_type == "markdown" and ("노트북" in nb.cells[0].source) == (lang == "ko")
+    shown = article_listings(sample_built.dir / prefix / "demo/sample/index.html")
+    assert notebooks.code_cells(json.loads(path.read_text(encoding="utf-8"))) == shown
+    assert all(c.outputs for c in nb.cells if c.cell_type == "code" and "print(" in c.source)
+
+
+def test_article_links_to_its_notebook(sample_built):
+    for prefix in ("", "en/"):
+        soup = BeautifulSoup((sample_built.dir / prefix / "demo/sample/index.html").read_text(), "html.parser")
+        hrefs = [a["href"] for a in soup.select("article .admonition.example a")]
+        assert hrefs == ["notebook/", "notebook/sample.ipynb"]  # relative to /demo/sample/
+
+
+def test_notebook_language_switcher_points_to_the_other_notebook(sample_built):
+    ko = BeautifulSoup((sample_built.dir / "demo/sample/notebook/index.html").read_text(), "html.parser")
+    link = ko.select_one(".md-select__link[hreflang='en']")["href"]
+    target = (sample_built.dir / "demo/sample/notebook" / link / "index.html").resolve()
+    assert target == (sample_built.dir / "en/demo/sample/notebook/index.html").resolve()
+
+
+def test_downloaded_notebook_executes_again_cleanly(sample_built, tmp_path):
+    nb = nbformat.read(sample_built.dir / "en/demo/sample/notebook/sample.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    texts = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "hello sample" in texts
+
+
+def test_build_report_lists_every_job(sample_built):
+    from snippets.build.runner import make_plan
+
+    jobs = make_plan(sample_built.dir.parent / "project" / "snippets").jobs
+    for prefix, state in (("", "캐시"), ("en/", "cached")):
+        soup = BeautifulSoup((sample_built.dir / prefix / "build-report/index.html").read_text(), "html.parser")
+        rows = [[td.get_text().strip() for td in tr.find_all("td")] for tr in soup.select("article table tr")[1:]]
+        assert sorted(r[0] for r in rows) == sorted(jobs)
+        assert {r[3] for r in rows} == {state}  # the warm build found everything cached
+        assert all(len(r[5]) == 12 for r in rows) and all(float(r[4]) >= 0 for r in rows)
+        assert "jobs: 0 run" in soup.select_one("article").get_text()
+    assert REPO.joinpath("mkdocs.yml").read_text().count("build-report.md") == 1  # in the real site's nav

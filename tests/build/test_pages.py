@@ -1,0 +1,245 @@
+"""Placeholders in pages: values, outputs, figures, and the errors writers get."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from snippets.build import pages
+from snippets.build.jobs import JobSpec
+from snippets.build.languages import languages, split_page_file
+from snippets.build.runner import BuildResult, JobResult
+
+
+def render(text: str, *, src_uri: str, **kw):
+    """Render as the hook does, in the language of the page's file name."""
+    return pages.render(text, src_uri=src_uri, lang=src_uri.split(".")[-2], **kw)
+
+
+def spec(job_id, kind, fmt="svg"):
+    params = {"format": fmt} if kind == "figure" else {}
+    return JobSpec(id=job_id, kind=kind, module="snippets.m", function="f", path=Path("m.py"), line=1,
+                   page="sec/page", params=params)
+
+
+@pytest.fixture
+def build(tmp_path):
+    v = tmp_path / "v"
+    v.mkdir()
+    (v / "values.json").write_text('{"err": 0.000473, "n": 1347, "acc": 0.97555, "deep": {"k": -1.5}}')
+    o = tmp_path / "o"
+    o.mkdir()
+    (o / "output.txt").write_text("x = 1\nprint(```)\n")
+    f = tmp_path / "f"
+    f.mkdir()
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    (flags / "values.json").write_text('{"found": true, "none": false, "count": 0, "model": {"name": "deit"}}')
+    results = {
+        "flags": JobResult(spec("flags", "values"), "k6", "cached", 0.1, flags),
+        "nums": JobResult(spec("nums", "values"), "k1", "cached", 0.1, v),
+        "out": JobResult(spec("out", "output"), "k2", "cached", 0.1, o),
+        "fig": JobResult(spec("fig", "figure"), "k3", "run", 0.1, f),
+        "heat": JobResult(spec("heat", "figure", "png"), "k4", "run", 0.1, f),
+        "broken": JobResult(spec("broken", "values"), "k5", "failed", 0.1, None,
+                            error="Traceback (most recent call last):\nRuntimeError: boom"),
+    }
+    return BuildResult(results, 0.2, ("ko", "en"))
+
+
+def test_values_are_formatted(build):
+    r = render("a {{ nums.err:.2e }} b {{ nums.n:, }} c {{ nums.acc:.1% }} d {{ nums.deep.k }}",
+               src_uri="sec/page.ko.md", build=build)
+    assert r.errors == []
+    assert r.markdown == "a 4.73e-04 b 1,347 c 97.6% d -1.5"
+    assert r.jobs == {"nums"}
+
+
+def test_latex_braces_are_left_alone(build):
+    text = r"\(e^{{x}}\) and \frac{{a.b}}{2} and {{nums.err}}"
+    assert render(text, src_uri="p.en.md", build=build).markdown == text
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{{ nope.x }}", "unknown job 'nope'"),
+    ("{{ nums.missing }}", "has no value 'missing' (it has: acc, deep, err, n)"),
+    ("{{ nums.deep.k.z }}", "has no value 'deep.k.z'"),
+    ("{{ out.x }}", "a output job, not a values job"),
+    ("{{ what is this }}", "unknown placeholder"),
+    ("{{ nums.err:%Q }}", "cannot format"),
+    ("![alt](figure:nope)", "unknown job 'nope'"),
+    ("![](figure:fig)", "figure 'fig' has no alt text"),
+    ("{{ output nums }}", "a values job, not a output job"),
+])
+def test_writer_errors_are_reported(build, text, message):
+    r = render(text, src_uri="sec/page.ko.md", build=build)
+    assert len(r.errors) == 1 and message in r.errors[0] and "sec/page.ko.md" in r.errors[0]
+
+
+def test_output_block_is_titled_in_the_page_language_and_fenced_safely(build):
+    ko = render("{{ output out }}", src_uri="sec/page.ko.md", build=build).markdown
+    en = render("{{ output out }}", src_uri="sec/page.en.md", build=build).markdown
+    assert ko.startswith('````text title="출력"\nx = 1\n')
+    assert en.startswith('````text title="Output"\n')
+    assert ko.endswith("\n````")
+
+
+def test_figures_expand_to_light_and_dark_relative_to_the_page(build):
+    md = render("![곡선](figure:fig)\n\n![map](figure:heat)", src_uri="activations/gelu.ko.md", build=build).markdown
+    assert "![곡선](../assets/figures/fig.ko-light.svg#only-light){ .figure }" in md
+    assert "![곡선](../assets/figures/fig.ko-dark.svg#only-dark){ .figure }" in md
+    assert "../assets/figures/heat.ko-dark.png#only-dark" in md
+    top = render("![a](figure:fig)", src_uri="index.en.md", build=build).markdown
+    assert "(assets/figures/fig.en-light.svg#only-light)" in top  # the English page shows the English drawing
+
+
+def test_failed_job_becomes_an_error_box_with_the_traceback(build):
+    r = render("# Title\n\nvalue {{ broken.x }}", src_uri="sec/page.en.md", build=build)
+    assert r.errors == [] and r.failed_jobs == ["broken"]
+    assert '!!! failure "Build job failed: broken (sec/page)"' in r.markdown
+    assert "    RuntimeError: boom" in r.markdown
+    assert "**⚠ computation failed: broken**" in r.markdown
+    assert r.markdown.index("# Title") < r.markdown.index("!!! failure")
+
+
+def test_page_files_name_their_language():
+    assert split_page_file("a/b.en.md", ("ko", "en")) == ("a/b", "en")
+    assert split_page_file("index.ko.md", ("ko", "en")) == ("index", "ko")
+    assert split_page_file("index.md", ("ko", "en")) is None
+
+
+def test_languages_come_from_mkdocs_yml(tmp_path):
+    from tests.conftest import REPO
+
+    assert languages(REPO) == ("ko", "en")
+    (tmp_path / "mkdocs.yml").write_text("site_url: !ENV [X, 'y']\nplugins:\n  - search\n  - i18n:\n"
+                                         "      languages:\n        - locale: en\n        - locale: de\n"
+                                         "          default: true\n")
+    assert languages(tmp_path) == ("de", "en")  # the default first
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "mkdocs.yml").write_text("plugins:\n  - search\n")
+    with pytest.raises(ValueError, match="expected the i18n plugin"):
+        languages(tmp_path / "other")
+
+
+def test_every_ui_string_has_every_language():
+    from snippets.build import ui
+    from tests.conftest import REPO
+
+    for key, entry in ui.TEXT.items():
+        assert set(entry) == set(languages(REPO)), key
+
+
+def test_a_block_placeholder_keeps_the_indentation_of_its_line(build):
+    md = render('!!! note "N"\n\n    {{ output out }}\n\n    ![a](figure:fig)\n', src_uri="sec/page.en.md",
+                build=build).markdown
+    body = md.split("\n")[2:]
+    assert body[0].startswith("    ```") and all(line.startswith("    ") for line in body if line), md
+    assert "    ![a](../assets/figures/fig.en-dark.svg#only-dark)" in md
+
+
+def test_tex_filter_writes_powers_of_ten(build):
+    r = render(r"\({{ nums.err:.2e|tex }}\) {{ nums.n:.1e|tex }} {{ nums.deep.k:.1f|tex }}",
+               src_uri="p.en.md", build=build)
+    assert r.errors == []
+    assert r.markdown == r"\(4.73 \times 10^{-4}\) 1.3 \times 10^{3} -1.5"
+    assert "unknown filter 'bogus'" in render("{{ nums.err|bogus }}", src_uri="p.en.md", build=build).errors[0]
+
+
+BLOCK_PAGE = """# Title
+
+{{ if %s }}
+Pretrained: {{ nums.n }}
+
+![map](figure:fig)
+{{ else }}
+No weights were found.
+
+{{ output out }}
+{{ end }}
+
+After."""
+
+
+@pytest.mark.parametrize("condition, shown", [
+    ("flags.found", True), ("flags.none", False), ("flags.count", False), ("flags.model.name", True),
+    ("not flags.found", False), ("not flags.none", True),
+])
+def test_if_block_shows_one_part_and_uses_only_its_jobs(build, condition, shown):
+    r = render(BLOCK_PAGE % condition, src_uri="sec/page.en.md", build=build)
+    assert r.errors == []
+    assert "{{" not in r.markdown and r.markdown.startswith("# Title\n\n") and r.markdown.endswith("\n\nAfter.")
+    if shown:
+        assert "Pretrained: 1347" in r.markdown and "fig.en-light.svg" in r.markdown and "No weights" not in r.markdown
+        assert r.jobs == {"flags", "nums", "fig"}
+    else:
+        assert "Pretrained" not in r.markdown and "No weights were found." in r.markdown and "x = 1" in r.markdown
+        assert r.jobs == {"flags", "out"}
+
+
+def test_a_page_names_the_jobs_of_both_parts_of_a_block(build):
+    r = render(BLOCK_PAGE % "flags.found", src_uri="sec/page.en.md", build=build)
+    assert r.named == {"flags", "nums", "fig", "out"} and "out" not in r.jobs
+
+
+def test_if_block_without_else(build):
+    text = "a\n{{ if flags.found }}\nyes\n{{ end }}\nb\n  {{ if flags.none }}\n  no\n  {{ end }}\nc"
+    r = render(text, src_uri="sec/page.ko.md", build=build)
+    assert r.errors == [] and r.markdown == "a\nyes\nb\nc"
+
+
+def test_if_block_on_a_failed_job_shows_the_failure_and_neither_part(build):
+    r = render("# Title\n\n{{ if broken.x }}\nyes {{ nums.n }}\n{{ else }}\nno\n{{ end }}\n", src_uri="sec/page.en.md",
+               build=build)
+    assert r.errors == [] and r.failed_jobs == ["broken"] and r.jobs == {"broken"}
+    assert '!!! failure "Build job failed: broken (sec/page)"' in r.markdown
+    assert "**⚠ computation failed: broken**" in r.markdown
+    assert "yes" not in r.markdown and "no\n" not in r.markdown
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x\n{{ if flags.found }}\n{{ if flags.none }}\nz\n{{ end }}\n{{ end }}",
+     "line 3: {{ if }} inside the {{ if }} of line 2: blocks do not nest"),
+    ("x\n{{ if flags.found }}\ny", "line 2: {{ if }} without {{ end }}"),
+    ("x\n{{ else }}\ny", "line 2: {{ else }} without an open {{ if }}"),
+    ("x\n\n{{ end }}", "line 3: {{ end }} without an open {{ if }}"),
+    ("{{ if flags.found }}\n{{ else }}\n{{ else }}\n{{ end }}",
+     "line 3: a second {{ else }} in the {{ if }} of line 1"),
+    ("{{ if flags.found }}\n{{ end flags.found }}", "line 2: {{ end }} takes nothing after it"),
+    ("{{ if nope.x }}\n{{ end }}", "line 1: {{ if nope.x }} names unknown job 'nope'"),
+    ("{{ if flags.missing }}\n{{ end }}", "line 1: {{ if flags.missing }}: job 'flags' has no value 'missing'"),
+    ("{{ if out.x }}\n{{ end }}", "a output job, not a values job"),
+    ("{{ if }}\n{{ end }}", "expected {{ if job-id.key }} or {{ if not job-id.key }}"),
+    ("see {{ if flags.found }} here", "must each stand on a line of their own"),
+])
+def test_block_errors_name_the_page_and_line(build, text, message):
+    r = render(text, src_uri="sec/page.ko.md", build=build)
+    assert len(r.errors) == 1 and message in r.errors[0] and r.errors[0].startswith("sec/page.ko.md: "), r.errors
+
+
+def test_block_errors_count_lines_from_the_first_line_of_the_file(build):
+    r = render("a\n{{ if flags.found }}", src_uri="sec/page.ko.md", build=build, first_line=5)
+    assert r.errors == ["sec/page.ko.md: line 6: {{ if }} without {{ end }}"]
+    assert "{{" not in r.markdown  # the block lines are gone, every part is shown
+
+
+def test_notice_goes_under_the_title_after_the_failure_boxes(build):
+    md = render("# T\n\n{{ broken.x }}", src_uri="sec/page.en.md", build=build, notice="NOTICE").markdown
+    assert md.index("# T") < md.index("!!! failure") < md.index("NOTICE") < md.index("computation failed")
+    assert render("# T\n\nbody", src_uri="sec/page.en.md", build=build, notice="NOTICE").markdown == \
+        "# T\n\nNOTICE\n\n\nbody"
+
+
+def test_hook_counts_block_lines_in_the_page_file(build, monkeypatch):
+    from mkdocs.exceptions import PluginError
+    from mkdocs.utils.meta import get_data
+
+    from snippets.build import mkdocs_hook
+
+    raw = '---\ndescription: "x"\n---\n\n# T\n\n{{ if flags.found }}\n'
+    markdown, _ = get_data(raw)  # what MkDocs hands the hook: the front matter cut off
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="sec/page.en.md", content_string=raw))
+    monkeypatch.setitem(mkdocs_hook.session, "build", build)
+    monkeypatch.setitem(mkdocs_hook.session, "command", "build")
+    with pytest.raises(PluginError, match=r"^sec/page.en.md: line 7: \{\{ if \}\} without \{\{ end \}\}$"):
+        mkdocs_hook.on_page_markdown(markdown, page, None, None)

@@ -1,0 +1,260 @@
+"""A real strict build of the site (cold, then warm), checked page by page."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from snippets.build import notebooks
+from tests.conftest import REPO, SUMMARY, article_listings, page_body, page_html, soup
+
+pytestmark = pytest.mark.slow
+
+DOCS = REPO / "docs"
+PAGES = sorted({p.relative_to(DOCS).as_posix().rsplit(".", 2)[0]
+                for p in DOCS.rglob("*.md") if re.search(r"\.(ko|en)\.md$", p.name)})
+
+
+def test_every_page_exists_in_both_languages(built_site):
+    assert "activations/gelu" in PAGES and "index" in PAGES
+    for slug in PAGES:
+        for lang in ("ko", "en"):
+            path = page_html(built_site.dir, slug, lang)
+            assert path.is_file(), f"{slug} ({lang}) was not built"
+            assert soup(path).html["lang"] == lang
+
+
+def test_articles_live_at_the_contract_urls(built_site):
+    assert (built_site.dir / "activations/gelu/index.html").is_file()
+    assert (built_site.dir / "en/activations/gelu/index.html").is_file()
+    assert (built_site.dir / "404.html").is_file()
+    assert "Page not found" in (built_site.dir / "404.html").read_text()
+
+
+def structure(path: Path) -> dict:
+    body = page_body(path)
+    return {
+        "sections": len(body.find_all("h2")),
+        "code": [pre.get_text() for pre in body.select("div.highlight pre")],
+        "figures": sorted(img["src"] for img in body.find_all("img")),
+        "tables": [len(t.find_all("tr")) for t in body.find_all("table")],
+        "math": len(body.select(".arithmatex")),
+    }
+
+
+@pytest.mark.parametrize("slug", PAGES)
+def test_language_pair_has_the_same_structure(built_site, slug):
+    ko = structure(page_html(built_site.dir, slug, "ko"))
+    en = structure(page_html(built_site.dir, slug, "en"))
+    assert ko["sections"] == en["sections"]
+    assert ko["code"] == en["code"]  # same listings and the same captured outputs, in order
+    assert [Path(s).name.replace(".ko-", ".") for s in ko["figures"]] == \
+        [Path(s).name.replace(".en-", ".") for s in en["figures"]]  # the same figures, each in its language
+    assert ko["tables"] == en["tables"]
+    assert ko["math"] == en["math"]
+
+
+def html_files(site: Path):
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_image_and_link_resolves(built_site):
+    site = built_site.dir
+    problems = []
+    for path in html_files(site):
+        if path.name == "404.html":
+            continue  # served for any address; its links are absolute to the site root
+        doc = soup(path)
+        for tag, attr in (("a", "href"), ("img", "src"), ("link", "href"), ("script", "src")):
+            for node in doc.find_all(tag):
+                url = node.get(attr)
+                if not url or url.startswith(("mailto:", "javascript:")):
+                    continue
+                parts = urlsplit(url)
+                if parts.scheme or parts.netloc:
+                    continue  # external links are checked by the third-party test below
+                if parts.path.startswith("/"):  # root-relative (language switcher on home pages)
+                    target = (site / unquote(parts.path).lstrip("/")).resolve()
+                else:
+                    target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+                if target.is_dir():
+                    target = target / "index.html"
+                if not target.is_file():
+                    problems.append(f"{path.relative_to(site)}: {tag} {url}")
+                    continue
+                if parts.fragment and tag == "a" and target.suffix == ".html":
+                    ids = {n.get("id") for n in soup(target).find_all(id=True)}
+                    if unquote(parts.fragment) not in ids and parts.fragment not in ("only-light", "only-dark"):
+                        problems.append(f"{path.relative_to(site)}: anchor {url}")
+    assert problems == []
+
+
+FIGURE_SRC = re.compile(r"/assets/figures/(?P<job>[a-z0-9-]+)\.(?P<lang>[a-z]+)-(?P<theme>light|dark)"
+                        r"\.(?:svg|png)#only-(?P<shown>light|dark)$")
+
+
+def test_each_page_shows_its_own_language_s_light_and_dark_figures(built_site):
+    for path in html_files(built_site.dir):
+        lang = soup(path).html["lang"]
+        imgs = [i["src"] for i in soup(path).find_all("img") if "/assets/figures/" in i["src"]]
+        found = [FIGURE_SRC.search(src) for src in imgs]
+        assert all(found), (path, imgs)
+        assert all(m["lang"] == lang and m["theme"] == m["shown"] for m in found), path
+        light = [m["job"] for m in found if m["theme"] == "light"]
+        assert light == [m["job"] for m in found if m["theme"] == "dark"], path
+        for src in imgs:
+            assert (path.parent / src.split("#")[0]).resolve().is_file()
+    names = sorted(p.name for p in (built_site.dir / "assets/figures").iterdir())
+    assert names and all(re.fullmatch(r"[a-z0-9-]+\.(ko|en)-(light|dark)\.(svg|png)", n) for n in names), names
+    assert not (built_site.dir / "en/assets/figures").exists()  # one folder: each language's pass adds its own
+
+
+HANGUL = re.compile(r"[가-힣]")
+
+
+def test_every_figure_on_a_korean_page_has_korean_text(built_site):
+    """Each figure's Korean variant is drawn with Korean words: for SVG, the text layer (matplotlib
+    writes each text as a comment) holds Hangul and its glyphs come from the Korean font; for PNG,
+    the Korean drawing differs from the English one (the words are the only difference)."""
+    figures = built_site.dir / "assets/figures"
+    jobs = sorted({name.split(".")[0] for name in os.listdir(figures)})
+    assert len(jobs) > 20
+    for job in jobs:
+        for theme in ("light", "dark"):
+            (ko,) = figures.glob(f"{job}.ko-{theme}.*")
+            en = figures / ko.name.replace(".ko-", ".en-")
+            if ko.suffix == ".svg":
+                text = ko.read_text(encoding="utf-8")
+                words = " ".join(re.findall(r"<!-- (.*?) -->", text))
+                assert HANGUL.search(words), (ko.name, words)
+                assert 'id="NanumGothic-' in text, ko.name
+                assert not HANGUL.search(" ".join(re.findall(r"<!-- (.*?) -->", en.read_text(encoding="utf-8"))))
+            else:
+                assert ko.read_bytes() != en.read_bytes(), ko.name
+
+
+def test_figures_have_alt_text_in_the_page_language(built_site):
+    hangul = re.compile(r"[가-힣]")
+    for slug in PAGES:
+        for lang in ("ko", "en"):
+            for img in page_body(page_html(built_site.dir, slug, lang)).find_all("img"):
+                assert img.get("alt"), (slug, lang, img)
+                assert bool(hangul.search(img["alt"])) == (lang == "ko"), (slug, img["alt"])
+
+
+def test_nothing_is_loaded_from_a_third_party_origin(built_site):
+    offenders = []
+    for path in html_files(built_site.dir):
+        doc = soup(path)
+        loads = "script[src], img[src], source[src], iframe[src], video[src], audio[src], link[href]"
+        for node in doc.select(loads):
+            if node.name == "link" and not {"stylesheet", "icon", "preload", "modulepreload", "manifest",
+                                             "prefetch", "dns-prefetch", "preconnect"} & set(node.get("rel", [])):
+                continue  # canonical, alternate: names of pages, not requests
+            url = node.get("src") or node.get("href")
+            if urlsplit(url).netloc or url.startswith("//"):
+                offenders.append(f"{path.name}: <{node.name}> {url}")
+        for style in doc.find_all("style"):
+            offenders += [f"{path.name}: style {u}" for u in re.findall(r"url\((?:['\"])?(https?:)?//", style.text)]
+    for css in built_site.dir.rglob("*.css"):
+        for url in re.findall(r"url\(\s*['\"]?([^)'\"]+)", css.read_text(encoding="utf-8", errors="replace")):
+            if re.match(r"(https?:)?//", url):
+                offenders.append(f"{css.name}: {url}")
+            if "@import" in url:
+                offenders.append(f"{css.name}: import")
+    assert offenders == []
+
+
+def test_every_page_has_its_own_meta_description(built_site):
+    seen = {}
+    for slug in PAGES:
+        for lang in ("ko", "en"):
+            meta = soup(page_html(built_site.dir, slug, lang)).find("meta", attrs={"name": "description"})
+            assert meta and meta["content"].strip(), (slug, lang)
+            seen[(slug, lang)] = meta["content"]
+    for generated in ("activations/gelu/notebook", "build-report"):
+        for lang in ("ko", "en"):
+            meta = soup(page_html(built_site.dir, generated, lang)).find("meta", attrs={"name": "description"})
+            seen[(generated, lang)] = meta["content"]
+    assert len(set(seen.values())) == len(seen)
+
+
+def test_language_switcher_points_to_the_same_page(built_site):
+    ko = soup(built_site.dir / "activations/gelu/index.html")
+    links = {a.get("hreflang"): a["href"] for a in ko.select(".md-select__link[hreflang]")}
+    assert (built_site.dir / "activations/gelu" / links["en"] / "index.html").resolve() == \
+        (built_site.dir / "en/activations/gelu/index.html").resolve()
+    en = soup(built_site.dir / "en/activations/gelu/index.html")
+    links = {a.get("hreflang"): a["href"] for a in en.select(".md-select__link[hreflang]")}
+    assert (built_site.dir / "en/activations/gelu" / links["ko"] / "index.html").resolve() == \
+        (built_site.dir / "activations/gelu/index.html").resolve()
+
+
+def test_navigation_is_translated(built_site):
+    nav_en = page_body(built_site.dir / "en/index.html").find_parent("body").select_one("nav.md-nav--primary").get_text()
+    nav_ko = soup(built_site.dir / "index.html").select_one("nav.md-nav--primary").get_text()
+    assert "Activation functions" in nav_en and "활성화 함수" in nav_ko
+
+
+def test_search_index_holds_korean_and_english_text(built_site):
+    index = json.loads((built_site.dir / "search/search_index.json").read_text())
+    text = " ".join(d["text"] + " " + d["title"] for d in index["docs"])
+    assert "활성화" in text and "approximation" in text
+    assert index["config"]["separator"] == r"[\s\-]+"
+
+
+def test_cold_build_ran_every_job_once_and_warm_build_cached_all(built_site):
+    cold = SUMMARY.findall(built_site.cold.stdout + built_site.cold.stderr)
+    warm = SUMMARY.findall(built_site.warm.stdout + built_site.warm.stderr)
+    assert len(cold) == 1 and len(warm) == 1, "one summary line per build, even with two languages"
+    run, cached, failed, _ = map(float, cold[0])
+    assert run > 0 and cached == 0 and failed == 0
+    run2, cached2, failed2, _ = map(float, warm[0])
+    assert (run2, cached2, failed2) == (0, run, 0)
+
+
+def test_warm_build_does_not_import_torch(built_site):
+    imported = {line.split("|")[-1].strip() for line in built_site.warm.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "mkdocs.commands.build" in imported  # -X importtime did record the imports
+    assert "torch" not in imported and "matplotlib" not in imported
+
+
+def prose_numbers(path: Path) -> list[str]:
+    body = BeautifulSoup(str(page_body(path)), "html.parser")
+    for node in body.select("pre, code, .highlight"):
+        node.decompose()
+    text = re.sub(r"\bzeros?\b", "0", body.get_text(), flags=re.I)  # Korean writes 0 where English says zero
+    return sorted(re.findall(r"\d+(?:\.\d+)?", text))
+
+
+@pytest.mark.parametrize("slug", PAGES)
+def test_language_pair_states_the_same_numbers(built_site, slug):
+    """Every number in the prose and math of one language appears in the other, as often."""
+    assert prose_numbers(page_html(built_site.dir, slug, "ko")) == prose_numbers(page_html(built_site.dir, slug, "en"))
+
+
+ARTICLES = [slug for slug in PAGES if '--8<-- "' in (REPO / "docs" / f"{slug}.ko.md").read_text()]
+
+
+def _lines(code: str) -> list[str]:
+    """Code without its blank lines: a notebook cell joins the sections of a listing with a blank
+    line, where the page may show one blank line fewer."""
+    return [line for line in code.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_every_article_has_a_notebook_holding_its_listings(built_site, slug):
+    name = slug.rsplit("/", 1)[-1]
+    for lang in ("ko", "en"):
+        page = page_html(built_site.dir, slug, lang)
+        nb = json.loads((page.parent / "notebook" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        cells, shown = notebooks.code_cells(nb), article_listings(page)
+        assert [_lines(c) for c in cells] == [_lines(s) for s in shown], (slug, lang)
+        assert (page.parent / "notebook" / "index.html").is_file()
