@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -64,6 +65,11 @@ def html_files(site: Path):
     return sorted(site.rglob("*.html"))
 
 
+@cache
+def ids_in(path: Path) -> set[str]:
+    return {n.get("id") for n in soup(path).find_all(id=True)}
+
+
 def test_every_image_and_link_resolves(built_site):
     site = built_site.dir
     problems = []
@@ -89,8 +95,7 @@ def test_every_image_and_link_resolves(built_site):
                     problems.append(f"{path.relative_to(site)}: {tag} {url}")
                     continue
                 if parts.fragment and tag == "a" and target.suffix == ".html":
-                    ids = {n.get("id") for n in soup(target).find_all(id=True)}
-                    if unquote(parts.fragment) not in ids and parts.fragment not in ("only-light", "only-dark"):
+                    if unquote(parts.fragment) not in ids_in(target) and parts.fragment not in ("only-light", "only-dark"):
                         problems.append(f"{path.relative_to(site)}: anchor {url}")
     assert problems == []
 

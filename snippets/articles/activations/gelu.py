@@ -142,10 +142,11 @@ def approximation_error(theme) -> Figure:
     exact = gelu(x)
     fig = Figure(figsize=(6.4, 3.6))
     ax = fig.subplots()
-    ax.plot(x, (gelu_tanh(x) - exact).abs(), label="tanh")
-    ax.plot(x, (gelu_sigmoid(x) - exact).abs(), label="sigmoid")
+    ax.plot(x, (gelu_tanh(x) - exact).abs(), label=theme.text(ko="tanh 근사", en="tanh"))
+    ax.plot(x, (gelu_sigmoid(x) - exact).abs(), label=theme.text(ko="시그모이드 근사", en="sigmoid"))
     ax.set_yscale("log")
-    ax.set(xlabel=theme.text(ko="입력 x", en="input x"), ylabel=theme.text(ko="|근사 − GELU|", en="|approx − GELU|"),
+    ax.set(xlabel=theme.text(ko="입력 x", en="input x"),
+           ylabel=theme.text(ko="근사 오차 |근사 − GELU|", en="|approx − GELU|"),
            ylim=(1e-9, 1))
     ax.legend(loc="upper center", ncols=2)
     return fig

@@ -179,7 +179,8 @@ def make_layer(n_in: int, n_out: int, seed: int = 0):
 
 
 METHODS = {  # short name: (label in the figure, how to compute the Jacobian)
-    "loop": ({"ko": "역방향, 행마다 한 번", "en": "reverse, one pass per row"}, lambda fn, x: jacobian_by_rows(fn, x)),
+    "loop": ({"ko": "역전파 반복문 (행마다 한 번)", "en": "reverse, one pass per row"},
+             lambda fn, x: jacobian_by_rows(fn, x)),
     "rev": ({"ko": "jacrev (역방향 + vmap)", "en": "jacrev (reverse + vmap)"}, lambda fn, x: jacrev(fn)(x)),
     "fwd": ({"ko": "jacfwd (순방향 + vmap)", "en": "jacfwd (forward + vmap)"}, lambda fn, x: jacfwd(fn)(x)),
 }

@@ -168,7 +168,7 @@ def cost_figure(theme, embedding_cost) -> Figure:
                                  en=f"{embedding_cost['batch']} indices, dim {embedding_cost['dim']}"))
     mem_ax.set(xscale="log", yscale="log", xlabel=vocabulary,
                ylabel=theme.text(ko="추가 메모리 (MiB)", en="extra memory (MiB)"),
-               title=theme.text(ko="가중치 표 말고 더 드는 메모리", en="besides the weight table"))
+               title=theme.text(ko="가중치 표 외에 추가로 드는 메모리", en="besides the weight table"))
     time_ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
@@ -181,9 +181,10 @@ def months_figure(theme, embedding_months) -> Figure:
     profile = np.array(embedding_months["profile"]["offset"])
     fig = Figure(figsize=(6.0, 4.4))
     ax = fig.subplots()
-    points = ax.scatter(coords[:, 0], coords[:, 1], c=profile, cmap=theme.cmap, s=60, zorder=3)
-    for (x, y), name in zip(coords, embedding_months["months"], strict=True):
-        ax.annotate(name, (x, y), xytext=(5, 4), textcoords="offset points")
+    points = ax.scatter(coords[:, 0], coords[:, 1], c=profile, cmap=theme.cmap, s=60, zorder=3,
+                        edgecolors=theme.fg, linewidths=0.6)  # the darkest colours stay visible on a dark page
+    for i, ((x, y), name) in enumerate(zip(coords, embedding_months["months"], strict=True)):
+        ax.annotate(theme.text(ko=f"{i + 1}월", en=name), (x, y), xytext=(5, 4), textcoords="offset points")
     ax.set(xlabel="PC 1", ylabel="PC 2", title=theme.text(ko=f"월 임베딩, 시드 {run['seed']} (8차원의 PCA)",
                                                           en=f"month embeddings, seed {run['seed']} (PCA of 8 dims)"))
     fig.colorbar(points, ax=ax, label=theme.text(ko="평균 계절 편차 (로그)", en="mean seasonal offset (log)"))

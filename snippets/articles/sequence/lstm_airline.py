@@ -202,7 +202,7 @@ def series_figure(theme) -> Figure:
     split_at = series[airline.TEST_START:].index[0].to_timestamp()
     for ax in axes:
         ax.axvline(split_at, color=theme.muted, linestyle="--", linewidth=1)
-    axes[0].annotate(theme.text(ko="테스트", en="test"), (split_at, series.max()), xytext=(4, -10),
+    axes[0].annotate(theme.text(ko="테스트 구간", en="test"), (split_at, series.max()), xytext=(4, -10),
                      textcoords="offset points", color=theme.muted)
     fig.align_ylabels(axes)
     return fig
@@ -244,9 +244,9 @@ def forecast_figure(theme, lstm_airline_runs, lstm_airline_baselines) -> Figure:
     fig = Figure(figsize=(6.4, 6.0))
     axes = fig.subplots(2, 1, sharex=True, sharey=True)
     for ax, horizon, title in zip(axes, ("one_step", "recursive"),
-                                  (theme.text(ko="한 단계 앞 (실제 과거 값을 입력)",
+                                  (theme.text(ko="한 단계 앞 예측 (실제 과거 값을 입력으로)",
                                               en="one step ahead (true history fed back)"),
-                                   theme.text(ko="재귀, 24개월 (자기 예측을 다시 입력)",
+                                   theme.text(ko="24개월 재귀 예측 (자기 예측을 다시 입력으로)",
                                               en="recursive, 24 months (own forecasts fed back)")), strict=True):
         ax.plot(shown.index.to_timestamp(), shown.to_numpy(), color=theme.fg, linewidth=1.2,
                 label=theme.text(ko="실제 값", en="actual"))
@@ -259,7 +259,7 @@ def forecast_figure(theme, lstm_airline_runs, lstm_airline_baselines) -> Figure:
                     label=theme.text(ko=f"{label} (중앙값, 최솟값–최댓값)", en=f"{label} (median, min–max)"))
         if horizon == "recursive":
             ax.plot(t_test, lstm_airline_baselines[best]["forecast"], color=theme.colors[2], linestyle="--",
-                    label=theme.text(ko=f"{names[best]} (가장 나은 기준 모델)", en=f"{names[best]} (best baseline)"))
+                    label=theme.text(ko=f"{names[best]} (가장 좋은 기준 모델)", en=f"{names[best]} (best baseline)"))
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(theme.text(ko="승객 수 (천 명)", en="passengers (1000s)"))
     axes[0].legend(loc="upper left", fontsize=8)

@@ -118,7 +118,8 @@ def receptive_figure(themes):
             ax.scatter(steps[~hit], np.full((~hit).sum(), blocks), s=14, color=theme.muted, alpha=0.5)
             ax.scatter(steps[hit], np.full(hit.sum(), blocks), s=18, color=theme.colors[0])
             formula = receptive_field(k, blocks)
-            ax.annotate(theme.text(ko=f"{hit.sum()}스텝 (공식 {formula})", en=f"{hit.sum()} steps (formula {formula})"),
+            label = theme.text(ko=f"시점 {hit.sum()}개 (공식 {formula})", en=f"{hit.sum()} steps (formula {formula})")
+            ax.annotate(label,
                         (length - 0.5, blocks), xytext=(8, -3), textcoords="offset points", fontsize=8)
         ax.scatter([length - 1], [n + 0.7], marker="v", s=40, color=theme.colors[1])
         ax.annotate(theme.text(ko="마지막 출력", en="last output"), (length - 1, n + 0.7), xytext=(-70, -3),
@@ -149,7 +150,7 @@ def adding_curves(theme, tcn_adding) -> Figure:
                 label=theme.text(ko=f"{name} (파라미터 {run['parameters']:,}개)",
                                  en=f"{name} ({run['parameters']:,} parameters)"))
     ax.axhline(tcn_adding["baseline_mse"], color=theme.muted, linestyle="--", linewidth=1,
-               label=theme.text(ko="항상 1로 예측", en="always predict 1"))
+               label=theme.text(ko="항상 1을 예측 (기준 모델)", en="always predict 1"))
     ax.set(xlabel=theme.text(ko="학습 스텝", en="training step"), ylabel=theme.text(ko="테스트 MSE", en="test MSE"),
            yscale="log", title=theme.text(ko=f"덧셈 문제, T = {tcn_adding['length']}",
                                           en=f"adding problem, T = {tcn_adding['length']}"))

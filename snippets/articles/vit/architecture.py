@@ -67,7 +67,8 @@ def _patches_drawing(theme, image, patches, n: int, per_row: int) -> Figure:
     for k in range(0, 225, 16):
         ax.axhline(k - 0.5, color="white", linewidth=0.6)
         ax.axvline(k - 0.5, color="white", linewidth=0.6)
-    ax.set(xticks=[], yticks=[], title=theme.text(ko="224×224 이미지, 16×16 패치", en="224×224 image, 16×16 patches"))
+    ax.set(xticks=[], yticks=[],
+           title=theme.text(ko="224×224 이미지, 16×16 픽셀 패치", en="224×224 image, 16×16 patches"))
     ax.grid(False)
     # the sequence: patch i at row i // per_row, column i % per_row, with a 2-pixel gap
     rows = int(np.ceil(n / per_row))
@@ -83,7 +84,8 @@ def _patches_drawing(theme, image, patches, n: int, per_row: int) -> Figure:
     axr.set_yticks([r * 18 + 8 for r in range(rows)], [str(r * per_row) for r in range(rows)])
     axr.set(title=theme.text(ko=f"같은 이미지를 패치 {n}개의 시퀀스로 (행 우선 순서)",
                              en=f"the same image as a sequence of {n} patches (raster order)"),
-            xlabel=theme.text(ko="+ 오프셋", en="+ offset"), ylabel=theme.text(ko="패치 번호", en="patch index"))
+            xlabel=theme.text(ko="+ 행 안에서의 위치", en="+ offset"),
+            ylabel=theme.text(ko="행의 첫 패치 번호", en="patch index"))
     axr.grid(False)
     return fig
 

@@ -240,7 +240,7 @@ def distance_plot(theme, vit_attn_digits) -> Figure:
                    label=theme.text(ko=f"헤드 {head + 1}", en=f"head {head + 1}"), s=24)
     uniform = vit_attn_digits["uniform_distance"]
     ax.axhline(uniform, color=theme.muted, linestyle="--", linewidth=1,
-               label=theme.text(ko="모든 패치에 같은 가중치", en="every patch weighted equally"))
+               label=theme.text(ko="모든 패치를 똑같이 볼 때", en="every patch weighted equally"))
     ax.set(xlabel=theme.text(ko="블록 (깊이)", en="block (depth)"),
            ylabel=theme.text(ko="평균 어텐션 거리 (픽셀)", en="mean attention distance (pixels)"),
            xticks=range(1, L + 1),

@@ -172,8 +172,10 @@ def pos_similarity(themes, vit_digits, vit_finetune_resolution):
     mosaics = [_mosaic(pretrained.pos_embed, small), _mosaic(resample_pos_embed(pretrained.pos_embed, grid), grid),
                _mosaic(tuned.pos_embed, grid)]
     for theme in themes:
-        titles = [theme.text(ko=f"학습된 값\n{small}×{small} 격자", en=f"learned\n{small}×{small} grid"),
-                  theme.text(ko=f"리샘플링 (bicubic)\n{grid}×{grid} 격자",
+        native = pretrained.config.img_size
+        titles = [theme.text(ko=f"{native}×{native}에서 학습\n{small}×{small} 격자",
+                             en=f"learned\n{small}×{small} grid"),
+                  theme.text(ko=f"리샘플링 (바이큐빅)\n{grid}×{grid} 격자",
                              en=f"resampled (bicubic)\n{grid}×{grid} grid"),
                   theme.text(ko=f"파인튜닝 뒤\n{grid}×{grid} 격자", en=f"after fine-tuning\n{grid}×{grid} grid")]
         fig = Figure(figsize=(9.0, 3.6))
@@ -190,7 +192,7 @@ LABELS = {  # the legend of each condition, in every language of the site
     "resample": {"ko": "리샘플링한 위치 임베딩", "en": "resampled position embeddings"},
     "new_pos": {"ko": "새 위치 임베딩", "en": "new position embeddings"},
     "swap": {"ko": "0으로 초기화한 새 헤드, 전체 파인튜닝", "en": "new zero head, all fine-tuned"},
-    "probe": {"ko": "0으로 초기화한 새 헤드, 본체 고정 (프로브)", "en": "new zero head, body frozen (probe)"},
+    "probe": {"ko": "0으로 초기화한 새 헤드, 몸통 고정 (선형 프로브)", "en": "new zero head, body frozen (probe)"},
     "scratch": {"ko": "처음부터 학습", "en": "from scratch"},
 }
 
@@ -212,7 +214,7 @@ def curves(theme, vit_finetune_resolution, vit_finetune_head_swap) -> Figure:
                     label=theme.text(**LABELS[name]), marker="o", markersize=3)
         if "linear_fit" in result:  # the frozen features' ceiling for a linear head
             ax.axhline(100 * result["linear_fit"], color=theme.muted, linestyle="--", linewidth=1,
-                       label=theme.text(ko="수렴할 때까지 맞춘 선형 헤드", en="linear head fitted to convergence"))
+                       label=theme.text(ko="수렴할 때까지 학습한 선형 헤드", en="linear head fitted to convergence"))
         ax.set(xlabel=theme.text(ko="파인튜닝 스텝", en="fine-tuning step"), title=title, ylim=(0, 100))
         ax.legend(loc="lower right", fontsize="small")
     axes[0].set_ylabel(theme.text(ko="테스트 정확도 (%)", en="test accuracy (%)"))
