@@ -32,6 +32,14 @@ def build(sample, tmp_path):
     return result, result.stdout + result.stderr
 
 
+def add_job(project, name: str, declaration: str, body: str, imports: str = "") -> None:
+    """A job module ``snippets/articles/demo/<name>.py`` with one values job; its decorator is on line 4
+    (line 6 with ``imports``)."""
+    head = f"{imports}\n\n" if imports else ""
+    (project / f"snippets/articles/demo/{name}.py").write_text(
+        f"{head}from snippets.build import values\n\n\n@values({declaration})\ndef {name}():\n{body}\n")
+
+
 def use_broken_job(project):
     """Make the sample page use the broken job, so only its failure is reported."""
     edit(project / PAGE_KO, "## 코드", "실패 확인용 값: {{ broken-job.x }}\n\n## 코드")
@@ -66,9 +74,7 @@ def test_unknown_placeholder_fails_the_build(sample, tmp_path):
 
 def test_a_job_naming_no_page_fails_the_build_with_its_module_and_line(sample, tmp_path):
     project, _ = sample
-    (project / "snippets/articles/demo/lost.py").write_text(
-        'from snippets.build import values\n\n\n@values("lost-job", page="demo/no-such-page")\ndef lost():\n'
-        '    return {}\n')
+    add_job(project, "lost", '"lost-job", page="demo/no-such-page"', "    return {}")
     result, out = build(sample, tmp_path)
     assert result.returncode != 0
     assert re.search(r"snippets/articles/demo/lost\.py:4: job 'lost-job' names page 'demo/no-such-page', "
@@ -77,9 +83,7 @@ def test_a_job_naming_no_page_fails_the_build_with_its_module_and_line(sample, t
 
 def test_a_job_no_page_uses_fails_a_strict_build(sample, tmp_path):
     project, _ = sample
-    (project / "snippets/articles/demo/spare.py").write_text(
-        'from snippets.build import values\n\n\n@values("spare-job", page="demo/sample")\ndef spare():\n'
-        '    return {"x": 1}\n')
+    add_job(project, "spare", '"spare-job", page="demo/sample"', '    return {"x": 1}')
     result, out = build(sample, tmp_path)
     assert result.returncode != 0
     assert "build jobs that no page uses" in out
@@ -92,9 +96,8 @@ def test_a_job_no_page_uses_fails_a_strict_build(sample, tmp_path):
 
 def test_a_job_past_its_time_limit_is_stopped_and_fails_naming_itself(sample, tmp_path):
     project, _ = sample
-    (project / "snippets/articles/demo/slow.py").write_text(
-        'import time\n\nfrom snippets.build import values\n\n\n'
-        '@values("slow-job", page="demo/sample", timeout=2)\ndef slow():\n    time.sleep(60)\n    return {"x": 1}\n')
+    add_job(project, "slow", '"slow-job", page="demo/sample", timeout=2', '    time.sleep(60)\n    return {"x": 1}',
+            imports="import time")
     edit(project / PAGE_KO, "## 코드", "값: {{ slow-job.x }}\n\n## 코드")
     result, out = build(sample, tmp_path)
     assert result.returncode != 0
