@@ -363,3 +363,33 @@ def test_force_replaces_the_cached_entry(project):
     assert again.values("clock")["now"] > first
     assert build(pkg).values("clock")["now"] == again.values("clock")["now"]  # and it is what the cache holds
     assert [p.name for p in (pkg.parent / "cache" / "jobs" / "clock").iterdir()] == [again.results["clock"].key]
+
+
+def test_a_generator_figure_computes_once_and_draws_every_variant(project):
+    pkg = project({"gen.py": """
+        from matplotlib.figure import Figure
+
+        from snippets.build import figure
+
+        CALLS = []
+
+        @figure("gen-all", page="t/g")
+        def gen_all(themes):
+            CALLS.append(1)  # the computation: once per job, whatever the number of variants
+            for theme in themes:
+                fig = Figure(figsize=(2, 1))
+                fig.subplots().set_title(theme.text(ko="정확도", en="accuracy") + f" {len(CALLS)}")
+                yield fig
+
+        @figure("gen-short", page="t/g")
+        def gen_short(themes):
+            yield Figure()
+        """})
+    result = build(pkg)
+    r = result.results["gen-all"]
+    assert r.status == "run"
+    svgs = {v: r.artifact(f"{v}.svg").read_text() for v in ("ko-light", "ko-dark", "en-light", "en-dark")}
+    assert all("<!-- 정확도 1 -->" in svgs[v] for v in ("ko-light", "ko-dark"))
+    assert all("<!-- accuracy 1 -->" in svgs[v] for v in ("en-light", "en-dark"))
+    short = result.results["gen-short"]
+    assert short.status == "failed" and "must return (or yield) a matplotlib Figure" in short.error
