@@ -39,7 +39,7 @@ def seconds(fn, repeats: int = 5) -> float:
     return min(timer.repeat(repeat=repeats, number=number)) / number
 
 
-def cost(vocab: int, *, batch: int = 512, dim: int = 64, seed: int = 0) -> dict:
+def cost(vocab: int, *, batch: int = 512, dim: int = 64, seed: int = 0, repeats: int = 5) -> dict:
     """Time and memory of a lookup against the one-hot product, for ``batch`` indices."""
     generator = torch.Generator().manual_seed(seed)
     embedding = nn.Embedding(vocab, dim)
@@ -47,8 +47,8 @@ def cost(vocab: int, *, batch: int = 512, dim: int = 64, seed: int = 0) -> dict:
     with torch.no_grad():
         return {
             "vocab": vocab,
-            "lookup_s": seconds(lambda: embedding(idx)),
-            "one_hot_s": seconds(lambda: one_hot_product(embedding, idx)),
+            "lookup_s": seconds(lambda: embedding(idx), repeats),
+            "one_hot_s": seconds(lambda: one_hot_product(embedding, idx), repeats),
             # what each needs besides the weight: the output, plus the one-hot matrix for the product
             "lookup_bytes": batch * dim * 4,
             "one_hot_bytes": batch * vocab * 4 + batch * dim * 4,

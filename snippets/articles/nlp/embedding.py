@@ -138,10 +138,10 @@ def month_embeddings(seeds=SEEDS, epochs=500) -> dict:
     }
 
 
-@values("embedding-cost", page="nlp/embedding", quick={"vocabs": (100, 300)})
-def lookup_cost(vocabs=VOCABS) -> dict:
+@values("embedding-cost", page="nlp/embedding", quick={"vocabs": (100, 300), "repeats": 1})
+def lookup_cost(vocabs=VOCABS, repeats=5) -> dict:
     with torch_threads(1):  # one core: timings that do not depend on what else runs
-        rows = [emb.cost(v) for v in track(vocabs, "vocabulary size")]
+        rows = [emb.cost(v, repeats=repeats) for v in track(vocabs, "vocabulary size")]
     largest = rows[-1]
     return {
         "rows": rows, "batch": 512, "dim": 64,
