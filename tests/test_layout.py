@@ -77,3 +77,14 @@ def test_library_modules_have_their_unit_tests():
         if not (TESTS / rel.parent / f"test_{path.name}").is_file():
             missing.append(str(rel))
     assert missing == []
+
+
+def test_pytest_collects_every_test_folder(request):
+    """pytest skips folders matching ``norecursedirs`` (by default ``build`` among them); none of
+    the test tree's folders may match, or its tests silently never run."""
+    import fnmatch
+
+    patterns = request.config.getini("norecursedirs")
+    skipped = [str(d.relative_to(TESTS)) for d in TESTS.rglob("*") if d.is_dir() and d.name != "__pycache__"
+               and any(fnmatch.fnmatch(d.name, p) for p in patterns)]
+    assert skipped == []
