@@ -9,11 +9,9 @@ export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: serve build test lint bench jobs clean
 
-# --no-compile: Python compiles what is imported on first use; byte-compiling all of torch up front
-# cost about 35 s of a fresh install here (123 s -> 87 s).
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	@touch $(STAMP)
 
 ## serve: build and serve on http://127.0.0.1:8000, rebuilding when docs/ or snippets/ change
