@@ -98,7 +98,7 @@ def _fail(where: str, message: str):
     raise JobDeclarationError(f"{where}: {message}")
 
 
-def _strings(value, what: str, where: str, *, allow_empty_tuple=True) -> tuple[str, ...]:
+def _strings(value, what: str, where: str) -> tuple[str, ...]:
     """A tuple of non-empty strings. A bare string would be iterated letter by letter, so it is
     refused rather than converted."""
     if not isinstance(value, tuple) or not all(isinstance(v, str) and v.strip() for v in value):
