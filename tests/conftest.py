@@ -20,10 +20,15 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from snippets.build.languages import languages, page_file, split_page_file
 from snippets.build.runner import SUMMARY
 from tests.sample_site import write_site
 
 REPO = Path(__file__).resolve().parents[1]
+# every page written in any language: "index", "activations/gelu", ...
+PAGES = sorted({found[0] for p in (REPO / "docs").rglob("*.md")
+                if (found := split_page_file(p.relative_to(REPO / "docs").as_posix(), languages(REPO)))})
+ARTICLES = [p for p in PAGES if '--8<-- "' in (REPO / "docs" / page_file(p, "ko")).read_text(encoding="utf-8")]
 LANGUAGES_ONLY = """\
 plugins:
   - i18n:

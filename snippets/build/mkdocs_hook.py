@@ -10,8 +10,10 @@
   switcher reads, and their HTML was rendered by mkdocs-jupyter's converter in the cached job.
 - ``on_page_markdown``: fill the placeholders (:mod:`snippets.build.pages`) and link the notebook.
 - ``on_page_content``: put the rendered notebook into its page.
-- ``on_post_build`` (after the last language): a job that no page uses is an error in a strict
-  build (``mkdocs build --strict``, ``make build``) and a warning otherwise.
+- ``on_page_context``: tell the template where the page's language has its search index.
+- ``on_post_build`` (after the last language): one search index per language
+  (:mod:`snippets.build.search`); a job that no page uses is an error in a strict build
+  (``mkdocs build --strict``, ``make build``) and a warning otherwise.
 
 ``mkdocs build`` fails on a failed job or a bad placeholder, naming the job and the article;
 ``mkdocs serve`` keeps serving and shows the error on the page instead.
@@ -33,7 +35,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
 
-from snippets.build import generated, notebooks, pages, runner, ui  # noqa: E402
+from snippets.build import generated, notebooks, pages, runner, search, ui  # noqa: E402
 from snippets.build.cache import cache_root  # noqa: E402
 from snippets.build.languages import split_page_file  # noqa: E402
 
@@ -122,10 +124,17 @@ def on_page_content(html, page, config, files):
     return html.replace(pages.NOTEBOOK_HTML, f'<link rel="stylesheet" href="{css}">\n{body}')
 
 
+def on_page_context(context, page, config, nav):
+    context["lang_root"] = search.lang_root(page.url, _language(config), session["build"].langs)  # main.html
+    return context
+
+
 @event_priority(-200)  # after i18n's on_post_build (-100), which runs the English pass
 def on_post_build(config):
     session["depth"] -= 1
     if session["depth"] == 0:  # every language is built: every page has said what it uses
+        if any(name.split("/")[-1] == "search" for name in config.plugins):  # "material/search"
+            search.split_index(Path(config.site_dir), session["build"].langs)
         unused = session["build"].unused(session["used"])
         if unused:
             message = "build jobs that no page uses (show them on a page, or delete them):\n" + "\n".join(

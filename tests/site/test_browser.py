@@ -6,12 +6,13 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 
 import pytest
 
-from tests.conftest import Server, edit, page_body, page_html
+from tests.conftest import ARTICLES, Server, edit, page_body, page_html
 from tests.sample_site import ARTICLE, FIGURE_JOB, MODULE
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -138,21 +139,66 @@ def test_language_switcher_lands_on_the_same_page(page):
     assert pg.get_attribute("html", "lang") == "ko"
 
 
-@pytest.mark.parametrize("start, query, expected", [
-    ("/", "근사", "/activations/gelu/"),  # Korean, found inside "근사(approximation)" and "근사가"
-    ("/en/", "approximation", "/en/activations/gelu/"),
-    ("/en/", "dropout", "/en/activations/gelu/"),
-])
-def test_search_finds_the_gelu_page(page, start, query, expected):
-    pg = page.goto(start)
+# One Korean and one English query a reader would type for each article (test_search_table_covers_every_article
+# keeps it complete): the article must be the first page in the results, in the reader's language.
+SEARCHES = {
+    "activations/gelu": ("GELU 근사", "GELU approximation"),
+    "autograd/vector-jacobian": ("야코비안", "jacobian"),
+    "autograd/retain-graph": ("기울기 누적", "gradient accumulation"),
+    "sequence/lstm-airline": ("항공 승객", "airline"),
+    "sequence/tcn": ("시간 합성곱", "temporal convolution"),
+    "nlp/embedding": ("임베딩", "embedding"),
+    "vit/architecture": ("비전 트랜스포머 구조", "architecture"),
+    "vit/fine-tuning": ("파인튜닝", "fine-tuning"),
+    "vit/attention-map": ("어텐션 롤아웃", "rollout"),
+    "vit/implementation": ("직접 구현", "from scratch"),
+}
+
+
+def search(pg, query: str) -> tuple[list[str], list[str]]:
+    """Type ``query`` into the search box as a reader does; the distinct pages of the results in
+    order (site paths, no fragments) and the texts Material marked as matches."""
     pg.locator("input.md-search__input").click()
     pg.keyboard.type(query, delay=20)
     # Hangul arrives as text input without key events (as from an IME); Material's search
     # reacts to key events, so finish the way a reader does after composing: a key press.
     pg.keyboard.press("End")
     pg.wait_for_selector(".md-search-result__item")
-    links = pg.eval_on_selector_all(".md-search-result__item a", "as => as.map(a => a.href)")
-    assert any(expected in link for link in links), links
+    pg.wait_for_function("q => document.querySelector('.md-search-result__meta') !== null", arg=query)
+    links = pg.eval_on_selector_all(".md-search-result__item > a", "as => as.map(a => a.pathname)")
+    marks = pg.eval_on_selector_all(".md-search-result mark", "ms => ms.map(m => m.textContent)")
+    return list(dict.fromkeys(links)), marks
+
+
+def test_search_table_covers_every_article():
+    assert sorted(SEARCHES) == ARTICLES
+
+
+@pytest.mark.parametrize("article, lang", [(a, lang) for a in SEARCHES for lang in ("ko", "en")])
+def test_search_lists_the_article_first_in_the_readers_language(page, article, lang):
+    root = "/" if lang == "ko" else "/en/"
+    pg = page.goto(root + article + "/")
+    pages, _ = search(pg, SEARCHES[article][lang == "en"])
+    assert pages[0] == f"{root}{article}/", pages[:5]
+    assert all(p.startswith("/en/") == (lang == "en") for p in pages), pages  # only the reader's language
+    if f"{root}{article}/notebook/" in pages:  # an article comes before its own notebook
+        assert pages.index(f"{root}{article}/") < pages.index(f"{root}{article}/notebook/")
+
+
+def test_search_from_the_home_pages_stays_in_their_language(page):
+    for root, query in (("/", "임베딩"), ("/en/", "embedding")):
+        pg = page.goto(root)
+        pages, _ = search(pg, query)
+        assert pages[0] == f"{root}nlp/embedding/", pages[:5]
+        assert all(p.startswith("/en/") == (root == "/en/") for p in pages), pages
+
+
+def test_a_korean_word_is_found_with_its_particles(page):
+    """Korean glues particles to words (임베딩을, 임베딩은): the bare word finds them too."""
+    pg = page.goto("/nlp/embedding/")
+    _, marks = search(pg, "임베딩")
+    with_particle = {m for m in marks if re.fullmatch(r"임베딩[가-힣]+", m)}
+    assert with_particle, marks[:20]
 
 
 def test_404_page_is_bilingual(page, site_url):

@@ -13,13 +13,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from snippets.build import notebooks
-from tests.conftest import REPO, SUMMARY, article_listings, page_body, page_html, soup
+from tests.conftest import ARTICLES, PAGES, REPO, SUMMARY, article_listings, page_body, page_html, soup
 
 pytestmark = pytest.mark.slow
 
 DOCS = REPO / "docs"
-PAGES = sorted({p.relative_to(DOCS).as_posix().rsplit(".", 2)[0]
-                for p in DOCS.rglob("*.md") if re.search(r"\.(ko|en)\.md$", p.name)})
 
 
 def test_every_page_exists_in_both_languages(built_site):
@@ -207,11 +205,18 @@ def test_navigation_is_translated(built_site):
     assert "Activation functions" in nav_en and "활성화 함수" in nav_ko
 
 
-def test_search_index_holds_korean_and_english_text(built_site):
-    index = json.loads((built_site.dir / "search/search_index.json").read_text())
-    text = " ".join(d["text"] + " " + d["title"] for d in index["docs"])
-    assert "활성화" in text and "approximation" in text
-    assert index["config"]["separator"] == r"[\s\-]+"
+def test_each_language_has_a_search_index_of_its_own_pages(built_site):
+    """Korean pages search Korean pages only, English pages English ones (snippets/build/search.py);
+    every page of the language is in its index, notebook pages and the build report included."""
+    for lang, root in (("ko", ""), ("en", "en/")):
+        index = json.loads((built_site.dir / root / "search/search_index.json").read_text(encoding="utf-8"))
+        assert index["config"]["lang"] == [lang]
+        pages = {d["location"].split("#")[0] for d in index["docs"]}
+        expected = {"" if p == "index" else f"{p}/" for p in PAGES}
+        expected |= {f"{a}/notebook/" for a in ARTICLES} | {"build-report/"}
+        assert pages == expected
+        text = " ".join(d["text"] + " " + d["title"] for d in index["docs"])
+        assert bool(HANGUL.search(text.replace("한국어", ""))) == (lang == "ko")
 
 
 def test_cold_build_ran_every_job_once_and_warm_build_cached_all(built_site):
@@ -243,9 +248,6 @@ def prose_numbers(path: Path) -> list[str]:
 def test_language_pair_states_the_same_numbers(built_site, slug):
     """Every number in the prose and math of one language appears in the other, as often."""
     assert prose_numbers(page_html(built_site.dir, slug, "ko")) == prose_numbers(page_html(built_site.dir, slug, "en"))
-
-
-ARTICLES = [slug for slug in PAGES if '--8<-- "' in (REPO / "docs" / f"{slug}.ko.md").read_text()]
 
 
 def _lines(code: str) -> list[str]:
