@@ -1,1 +1,4 @@
-"""Model Notes: the tested code behind every article (models, data, experiments, build jobs)."""
+"""Model Notes: the tested code behind every article.
+
+Models, data, experiments and build jobs.
+"""

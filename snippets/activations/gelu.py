@@ -26,6 +26,8 @@ def gelu(x: torch.Tensor) -> torch.Tensor:
     """Exact GELU: x·Φ(x)."""
     _check_input(x)
     return x * normal_cdf(x)
+
+
 # --8<-- [end:exact]
 
 
@@ -43,6 +45,8 @@ def gelu_sigmoid(x: torch.Tensor) -> torch.Tensor:
     """x·σ(1.702·x)."""
     _check_input(x)
     return x * torch.sigmoid(1.702 * x)
+
+
 # --8<-- [end:approx]
 
 
@@ -56,4 +60,6 @@ def gelu_derivative(x: torch.Tensor) -> torch.Tensor:
     """d/dx [x·Φ(x)] = Φ(x) + x·φ(x)."""
     _check_input(x)
     return normal_cdf(x) + x * normal_pdf(x)
+
+
 # --8<-- [end:derivative]

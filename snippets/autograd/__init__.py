@@ -1,1 +1,1 @@
-"""Autograd mechanics (articles: /autograd/vector-jacobian/, /autograd/retain-graph/)."""
+"""Autograd mechanics (articles /autograd/vector-jacobian/, /autograd/retain-graph/)."""

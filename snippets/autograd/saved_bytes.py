@@ -1,4 +1,4 @@
-"""Counting what a graph keeps alive: the bytes of the tensors autograd saves for backward.
+"""Counting what a graph keeps alive: the bytes of the tensors saved for backward.
 
 The article /autograd/retain-graph/ shows the section between the ``--8<--`` markers.
 """
@@ -10,12 +10,13 @@ import torch
 class SavedBytes:
     """Bytes of the tensors autograd has saved for backward and still holds.
 
-    Inside ``with counter.track():`` every tensor a forward pass saves goes through ``pack``;
-    the wrapper it returns lives exactly as long as autograd keeps the saved tensor, so
-    ``held`` drops when backward frees a graph. The wrapper keeps a detached view: keeping
-    the tensor itself would tie a saved output to its own grad_fn in a cycle that Python's
-    garbage collector cannot see, and the graph would never be freed. A tensor saved by two
-    operations is counted twice: this is what the graph references, not distinct storage.
+    Inside ``with counter.track():`` every tensor a forward pass saves goes through
+    ``pack``; the wrapper it returns lives exactly as long as autograd keeps the saved
+    tensor, so ``held`` drops when backward frees a graph. The wrapper keeps a detached
+    view: keeping the tensor itself would tie a saved output to its own grad_fn in a
+    cycle that Python's garbage collector cannot see, and the graph would never be
+    freed. A tensor saved by two operations is counted twice: this is what the graph
+    references, not distinct storage.
     """
 
     def __init__(self):
@@ -29,7 +30,7 @@ class SavedBytes:
         nbytes = tensor.numel() * tensor.element_size()
         self.held += nbytes
         self.saved += nbytes
-        return _Held(tensor.detach(), nbytes, self)  # detached: no cycle back to the graph
+        return _Held(tensor.detach(), nbytes, self)  # detached: no cycle to the graph
 
     @staticmethod
     def _unpack(held):
@@ -44,4 +45,6 @@ class _Held:
 
     def __del__(self):
         self.counter.held -= self.nbytes
+
+
 # --8<-- [end:counter]

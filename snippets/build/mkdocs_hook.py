@@ -11,6 +11,7 @@
 - ``on_page_markdown``: fill the placeholders (:mod:`snippets.build.pages`) and link the notebook.
 - ``on_page_content``: put the rendered notebook into its page.
 - ``on_page_context``: tell the template where the page's language has its search index.
+- ``on_post_page``, ``on_post_template``: valid HTML (:mod:`snippets.build.valid_html`).
 - ``on_post_build`` (after the last language): one search index per language
   (:mod:`snippets.build.search`); a job that no page uses is an error in a strict build
   (``mkdocs build --strict``, ``make build``) and a warning otherwise.
@@ -35,7 +36,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
 
-from snippets.build import generated, notebooks, pages, runner, search, ui  # noqa: E402
+from snippets.build import generated, notebooks, pages, runner, search, ui, valid_html  # noqa: E402
 from snippets.build.cache import cache_root  # noqa: E402
 from snippets.build.languages import split_page_file  # noqa: E402
 
@@ -127,6 +128,14 @@ def on_page_content(html, page, config, files):
 def on_page_context(context, page, config, nav):
     context["lang_root"] = search.lang_root(page.url, _language(config), session["build"].langs)  # main.html
     return context
+
+
+def on_post_page(output, page, config):
+    return valid_html.repair(output).html
+
+
+def on_post_template(output_content, template_name, config):
+    return valid_html.repair(output_content).html if template_name.endswith(".html") else output_content
 
 
 @event_priority(-200)  # after i18n's on_post_build (-100), which runs the English pass

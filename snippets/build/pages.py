@@ -228,7 +228,8 @@ class _Page:
             return m.group(0)
         if r.status == "failed":
             return self.failed_box(r)
-        return _fence(self.build.output(job_id), f'text title="{ui.text("output", self.lang)}"')
+        # class "output": the stylesheet wraps long output lines instead of scrolling them away
+        return _fence(self.build.output(job_id), f'{{ .text .output title="{ui.text("output", self.lang)}" }}')
 
     def formatted(self, m: re.Match, v: re.Match) -> str:
         r = self.job(v.group("id"), "values", m.group(0))

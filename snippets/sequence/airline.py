@@ -1,9 +1,10 @@
-"""The airline passengers series: loading, the train/test split, seasonal log differences and
-their scaler fitted on the training part only, sliding windows, and the baselines and metrics
-the LSTM is compared with.
+"""The airline passengers series: loading, the train/test split, seasonal log
+differences and their scaler fitted on the training part only, sliding windows, and the
+baselines and metrics the LSTM is compared with.
 
-Data: Box, Jenkins & Reinsel, *Time Series Analysis: Forecasting and Control*, "Series G"
-(R's ``AirPassengers``): monthly international airline passengers, thousands, 1949-1960.
+Data: Box, Jenkins & Reinsel, *Time Series Analysis: Forecasting and Control*,
+"Series G" (R's ``AirPassengers``): monthly international airline passengers, thousands,
+1949-1960.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import StandardScaler
 
-DATA = Path(str(resources.files("snippets") / "data" / "airline-passengers.csv"))  # shipped with the package
+# shipped with the package
+DATA = Path(str(resources.files("snippets") / "data" / "airline-passengers.csv"))
 TRAIN_END, TEST_START = "1958-12", "1959-01"  # the last 24 months are the test period
 SEASON = 12
 
@@ -27,72 +29,105 @@ def load_airline(path: str | Path = DATA) -> pd.Series:
     """Monthly passengers (thousands) indexed by a monthly ``PeriodIndex``."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"airline passengers data not found: expected a CSV file at {path}")
+        raise FileNotFoundError(
+            f"airline passengers data not found: expected a CSV file at {path}"
+        )
     frame = pd.read_csv(path)
     if list(frame.columns) != ["Month", "Passengers"]:
-        raise ValueError(f"{path}: expected the columns ['Month', 'Passengers'], got {list(frame.columns)}")
+        raise ValueError(
+            f"{path}: expected the columns ['Month', 'Passengers'], "
+            f"got {list(frame.columns)}"
+        )
     try:
         index = pd.PeriodIndex(pd.to_datetime(frame["Month"], format="%Y-%m"), freq="M")
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: column Month must hold months written YYYY-MM ({exc})") from None
+        raise ValueError(
+            f"{path}: column Month must hold months written YYYY-MM ({exc})"
+        ) from None
     values = pd.to_numeric(frame["Passengers"], errors="coerce")
     if values.isna().any() or (values <= 0).any():
-        rows = [int(i) + 2 for i in frame.index[values.isna() | (values <= 0)]]  # +2: header, 1-based
-        raise ValueError(f"{path}: Passengers must be positive numbers; bad value on line(s) {rows}")
+        # +2: header, 1-based
+        rows = [int(i) + 2 for i in frame.index[values.isna() | (values <= 0)]]
+        raise ValueError(
+            f"{path}: Passengers must be positive numbers; bad value on line(s) {rows}"
+        )
     expected = pd.period_range(index.min(), index.max(), freq="M")
     if len(index) != len(expected) or not (index == expected).all():
-        raise ValueError(f"{path}: months must be consecutive and in order, from {expected[0]} to {expected[-1]}")
+        raise ValueError(
+            f"{path}: months must be consecutive and in order, "
+            f"from {expected[0]} to {expected[-1]}"
+        )
     return pd.Series(values.to_numpy(dtype=float), index=index, name="passengers")
 
 
 def split(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Train 1949-01..1958-12, test 1959-01..1960-12."""
     return series[:TRAIN_END], series[TEST_START:]
+
+
 # --8<-- [end:load]
 
 
 # --8<-- [start:prepare]
 def seasonal_differences(series: pd.Series, m: int = SEASON) -> pd.Series:
-    """z_t = log y_t − log y_{t−m}: the growth over the same month a year earlier. The log turns
-    the multiplicative seasonality into an additive one; the difference removes it and the trend."""
+    """z_t = log y_t − log y_{t−m}: the growth over the same month a year earlier. The
+    log turns the multiplicative seasonality into an additive one; the difference
+    removes it and the trend."""
     log = np.log(series)
     return (log - log.shift(m)).dropna()
 
 
 def fit_scaler(train: pd.Series) -> StandardScaler:
-    """A standard scaler of the seasonal log differences, fitted on the training part only."""
+    """A standard scaler of the seasonal log differences, fitted on the training
+    part only."""
     return StandardScaler().fit(seasonal_differences(train).to_numpy()[:, None])
 
 
-def undifference(log_history: np.ndarray, diffs: np.ndarray, m: int = SEASON) -> np.ndarray:
-    """Passengers from forecast differences: log y_t = log y_{t−m} + z_t, step by step, so a
-    forecast more than ``m`` months ahead builds on earlier forecasts."""
+def undifference(
+    log_history: np.ndarray, diffs: np.ndarray, m: int = SEASON
+) -> np.ndarray:
+    """Passengers from forecast differences: log y_t = log y_{t−m} + z_t, step by step,
+    so a forecast more than ``m`` months ahead builds on earlier forecasts."""
     log = list(np.asarray(log_history, dtype=float))
     if len(log) < m:
-        raise ValueError(f"undifference needs at least {m} months of history, got {len(log)}")
+        raise ValueError(
+            f"undifference needs at least {m} months of history, got {len(log)}"
+        )
     for z in np.asarray(diffs, dtype=float):
         log.append(log[-m] + z)
-    return np.exp(np.array(log[len(log_history):]))
+    return np.exp(np.array(log[len(log_history) :]))
+
+
 # --8<-- [end:prepare]
 
 
 # --8<-- [start:windows]
-def make_windows(values: np.ndarray, lookback: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Sliding windows: X[i] = values[i : i+lookback], Y[i] = values[i+lookback : i+lookback+horizon]."""
+def make_windows(
+    values: np.ndarray, lookback: int, horizon: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sliding windows: X[i] = values[i : i+lookback],
+    Y[i] = values[i+lookback : i+lookback+horizon]."""
     values = np.asarray(values, dtype=float)
     if values.ndim != 1:
         raise ValueError(f"make_windows expects a 1-D series, got shape {values.shape}")
     if horizon < 1:
         raise ValueError(f"horizon must be at least 1, got {horizon}")
     if not 1 <= lookback <= len(values) - horizon:
-        raise ValueError(f"lookback must be between 1 and {len(values) - horizon} for {len(values)} values "
-                         f"and horizon {horizon}, got {lookback}")
-    both = np.lib.stride_tricks.sliding_window_view(values, lookback + horizon)  # (N, lookback + horizon)
-    return both[:, :lookback].copy(), both[:, lookback:].copy()  # (N, lookback), (N, horizon)
+        raise ValueError(
+            f"lookback must be between 1 and {len(values) - horizon} "
+            f"for {len(values)} values and horizon {horizon}, got {lookback}"
+        )
+    # every run of lookback + horizon consecutive values: (N, lookback + horizon)
+    both = np.lib.stride_tricks.sliding_window_view(values, lookback + horizon)
+    X = both[:, :lookback].copy()  # (N, lookback)
+    Y = both[:, lookback:].copy()  # (N, horizon)
+    return X, Y
+
+
 # --8<-- [end:windows]
 
 
-# --- baselines: forecasts of the next `horizon` months from the training part ------------------
+# --- baselines: forecasts of the next `horizon` months from the training part ---------
 
 
 # --8<-- [start:baselines]
@@ -111,14 +146,18 @@ def seasonal_naive_drift(train: pd.Series, horizon: int, m: int = SEASON) -> np.
     differences of the training part; a forecast k seasons ahead adds k·c."""
     y = train.to_numpy()
     drift = np.mean(y[m:] - y[:-m])
-    return np.array([y[len(y) - m + h % m] + (h // m + 1) * drift for h in range(horizon)])
+    return np.array(
+        [y[len(y) - m + h % m] + (h // m + 1) * drift for h in range(horizon)]
+    )
 
 
 def sarima_airline(train: pd.Series, horizon: int) -> np.ndarray:
-    """The classic airline model, SARIMA(0,1,1)(0,1,1)₁₂ on log passengers (statsmodels)."""
+    """The classic airline model, SARIMA(0,1,1)(0,1,1)₁₂ on log passengers
+    (statsmodels)."""
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-    fit = SARIMAX(np.log(train), order=(0, 1, 1), seasonal_order=(0, 1, 1, SEASON)).fit(disp=False)
+    model = SARIMAX(np.log(train), order=(0, 1, 1), seasonal_order=(0, 1, 1, SEASON))
+    fit = model.fit(disp=False)
     return np.exp(fit.forecast(horizon).to_numpy())
 
 
@@ -126,18 +165,22 @@ def holt_winters(train: pd.Series, horizon: int) -> np.ndarray:
     """Holt-Winters with additive trend and multiplicative seasonality (statsmodels)."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-    fit = ExponentialSmoothing(train.to_numpy(), trend="add", seasonal="mul", seasonal_periods=SEASON).fit()
+    fit = ExponentialSmoothing(
+        train.to_numpy(), trend="add", seasonal="mul", seasonal_periods=SEASON
+    ).fit()
     return fit.forecast(horizon)
+
+
 # --8<-- [end:baselines]
 
 
-# --- the same baselines one step ahead: each test month forecast from the true months before it ---
+# --- the same baselines one step ahead: each test month from the true months before it
 
 
 def one_step_baselines(series: pd.Series) -> dict[str, np.ndarray]:
-    """One-step-ahead forecasts of the test months. Parameters (drift, SARIMA and Holt-Winters
-    coefficients) are estimated on the training part only; the test months only feed the
-    recursions, as the true history the one-step evaluation allows."""
+    """One-step-ahead forecasts of the test months. Parameters (drift, SARIMA and
+    Holt-Winters coefficients) are estimated on the training part only; the test months
+    only feed the recursions, as the true history the one-step evaluation allows."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
@@ -145,15 +188,29 @@ def one_step_baselines(series: pd.Series) -> dict[str, np.ndarray]:
     y, n, m = series.to_numpy(), len(train), SEASON
     t = np.arange(n, len(y))
     drift = np.mean(train.to_numpy()[m:] - train.to_numpy()[:-m])
-    sarima = SARIMAX(np.log(train.to_numpy()), order=(0, 1, 1), seasonal_order=(0, 1, 1, m)).fit(disp=False)
-    sarima_all = sarima.apply(np.log(y))  # same coefficients, filtered through the whole series
-    hw = ExponentialSmoothing(train.to_numpy(), trend="add", seasonal="mul", seasonal_periods=m).fit()
+    sarima = SARIMAX(
+        np.log(train.to_numpy()), order=(0, 1, 1), seasonal_order=(0, 1, 1, m)
+    ).fit(disp=False)
+    # the same coefficients, filtered through the whole series
+    sarima_all = sarima.apply(np.log(y))
+    hw = ExponentialSmoothing(
+        train.to_numpy(), trend="add", seasonal="mul", seasonal_periods=m
+    ).fit()
     hw_all = ExponentialSmoothing(
-        y, trend="add", seasonal="mul", seasonal_periods=m, initialization_method="known",
-        initial_level=hw.params["initial_level"], initial_trend=hw.params["initial_trend"],
+        y,
+        trend="add",
+        seasonal="mul",
+        seasonal_periods=m,
+        initialization_method="known",
+        initial_level=hw.params["initial_level"],
+        initial_trend=hw.params["initial_trend"],
         initial_seasonal=hw.params["initial_seasons"],
-    ).fit(smoothing_level=hw.params["smoothing_level"], smoothing_trend=hw.params["smoothing_trend"],
-          smoothing_seasonal=hw.params["smoothing_seasonal"], optimized=False)
+    ).fit(
+        smoothing_level=hw.params["smoothing_level"],
+        smoothing_trend=hw.params["smoothing_trend"],
+        smoothing_seasonal=hw.params["smoothing_seasonal"],
+        optimized=False,
+    )
     return {
         "naive": y[t - 1],
         "seasonal_naive": y[t - m],
@@ -164,18 +221,31 @@ def one_step_baselines(series: pd.Series) -> dict[str, np.ndarray]:
 
 
 def metrics(actual, forecast) -> dict[str, float]:
-    actual, forecast = np.asarray(actual, dtype=float), np.asarray(forecast, dtype=float)
+    actual = np.asarray(actual, dtype=float)
+    forecast = np.asarray(forecast, dtype=float)
     if actual.shape != forecast.shape:
-        raise ValueError(f"actual and forecast must have the same shape, got {actual.shape} and {forecast.shape}")
+        raise ValueError(
+            "actual and forecast must have the same shape, "
+            f"got {actual.shape} and {forecast.shape}"
+        )
     err = forecast - actual
-    return {"rmse": float(np.sqrt(np.mean(err**2))), "mae": float(np.mean(np.abs(err))),
-            "mape": float(100 * np.mean(np.abs(err) / np.abs(actual)))}
+    return {
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "mae": float(np.mean(np.abs(err))),
+        "mape": float(100 * np.mean(np.abs(err) / np.abs(actual))),
+    }
 
 
-SEEDS = (0, 1, 2, 3, 4)  # every learned forecaster on this series is trained once per seed
+# every learned forecaster on this series is trained once per seed
+SEEDS = (0, 1, 2, 3, 4)
 
 
 def seed_summary(per_seed: list[float]) -> dict:
     """Median, min, max over seeds, and the table cell "median (min–max)"."""
-    return {"median": statistics.median(per_seed), "min": min(per_seed), "max": max(per_seed),
-            "cell": f"{statistics.median(per_seed):.1f} ({min(per_seed):.1f}–{max(per_seed):.1f})"}
+    median, low, high = statistics.median(per_seed), min(per_seed), max(per_seed)
+    return {
+        "median": median,
+        "min": low,
+        "max": high,
+        "cell": f"{median:.1f} ({low:.1f}–{high:.1f})",
+    }

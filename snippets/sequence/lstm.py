@@ -1,10 +1,10 @@
 """An LSTM that forecasts the airline series month by month, and its training loop.
 
-The model sees the last ``lookback`` seasonal log differences (standardised with training
-statistics) and predicts the next one. Training either scores one step ahead from true
-windows (teacher forcing, ``horizon=1``) or rolls the model forward on its own predictions for
-``horizon`` months and scores the whole rollout (closed loop), which is what the recursive
-forecast asks of it.
+The model sees the last ``lookback`` seasonal log differences (standardised with
+training statistics) and predicts the next one. Training either scores one step ahead
+from true windows (teacher forcing, ``horizon=1``) or rolls the model forward on its own
+predictions for ``horizon`` months and scores the whole rollout (closed loop), which is
+what the recursive forecast asks of it.
 """
 
 from __future__ import annotations
@@ -29,33 +29,49 @@ class LSTMForecaster(nn.Module):
 
     def __init__(self, hidden: int = 16, layers: int = 1):
         super().__init__()
-        self.lstm = nn.LSTM(input_size=1, hidden_size=hidden, num_layers=layers, batch_first=True)
+        self.lstm = nn.LSTM(
+            input_size=1, hidden_size=hidden, num_layers=layers, batch_first=True
+        )
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 3 or x.shape[-1] != 1:
-            raise ValueError(f"expected input of shape (batch, lookback, 1), got {tuple(x.shape)}")
-        out, _ = self.lstm(x)  # (B, lookback, hidden): the hidden state after every month
+            raise ValueError(
+                f"expected input of shape (batch, lookback, 1), got {tuple(x.shape)}"
+            )
+        out, _ = self.lstm(x)  # (B, lookback, hidden): the state after every month
         return self.head(out[:, -1])  # (B, 1): read the state after the last month
 
 
 def rollout(model: nn.Module, windows: torch.Tensor, horizon: int) -> torch.Tensor:
-    """Predict ``horizon`` months ahead, feeding each prediction back in as the newest month.
+    """Predict ``horizon`` months ahead, each prediction fed back as the newest month.
 
     windows: (B, lookback) -> (B, horizon)."""
     outputs = []
     for _ in range(horizon):
         step = model(windows[..., None])  # (B, lookback, 1) -> (B, 1)
         outputs.append(step)
-        windows = torch.cat([windows[:, 1:], step], dim=1)  # drop the oldest month, append the forecast
+        # drop the oldest month, append the forecast
+        windows = torch.cat([windows[:, 1:], step], dim=1)  # (B, lookback)
     return torch.cat(outputs, dim=1)  # (B, horizon)
+
+
 # --8<-- [end:model]
 
 
 # --8<-- [start:train]
 @torch_threads(1)  # a 16-unit LSTM is far too small to split across threads
-def train(model: nn.Module, X: np.ndarray, Y: np.ndarray, *, epochs: int, seed: int, lr: float = 1e-2,
-          weight_decay: float = 1e-2, batch_size: int = 16) -> list[float]:
+def train(
+    model: nn.Module,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    epochs: int,
+    seed: int,
+    lr: float = 1e-2,
+    weight_decay: float = 1e-2,
+    batch_size: int = 16,
+) -> list[float]:
     """AdamW on the mean squared error of ``rollout(model, X, Y.shape[1])`` against Y.
 
     Y with one column is teacher forcing; more columns train the closed loop.
@@ -76,6 +92,8 @@ def train(model: nn.Module, X: np.ndarray, Y: np.ndarray, *, epochs: int, seed: 
             total += loss.item() * len(idx)
         losses.append(total / len(X))
     return losses
+
+
 # --8<-- [end:train]
 
 
@@ -84,24 +102,38 @@ EPOCHS = 60  # training epochs of every forecaster on the airline series
 
 
 @torch_threads(1)
-def fit_and_forecast(series: pd.Series, *, seed: int, train_end: str = airline.TRAIN_END, test_months: int = 24,
-                     horizon: int = 1, lookback: int = 12, hidden: int = 16, epochs: int = EPOCHS,
-                     lr: float = 1e-2, make_model=None) -> dict:
-    """Train on the months up to ``train_end``; forecast the next ``test_months`` months twice:
-    one step ahead (true history fed back) and recursively (the model's own forecasts fed back).
-    Both forecasts are in passengers."""
-    series = series[:pd.Period(train_end, "M") + test_months]
+def fit_and_forecast(
+    series: pd.Series,
+    *,
+    seed: int,
+    train_end: str = airline.TRAIN_END,
+    test_months: int = 24,
+    horizon: int = 1,
+    lookback: int = 12,
+    hidden: int = 16,
+    epochs: int = EPOCHS,
+    lr: float = 1e-2,
+    make_model=None,
+) -> dict:
+    """Train on the months up to ``train_end``; forecast the next ``test_months`` months
+    twice: one step ahead (true history fed back) and recursively (the model's own
+    forecasts fed back). Both forecasts are in passengers."""
+    series = series[: pd.Period(train_end, "M") + test_months]
     train_part = series[:train_end]
     n = len(train_part)
     if len(series) != n + test_months:
-        raise ValueError(f"expected {test_months} months after {train_end}, got {len(series) - n}")
+        raise ValueError(
+            f"expected {test_months} months after {train_end}, got {len(series) - n}"
+        )
     scaler = airline.fit_scaler(train_part)  # training statistics only
     z = scaler.transform(airline.seasonal_differences(series).to_numpy()[:, None])[:, 0]
     n_z = n - airline.SEASON  # differences that fall in the training part
-    X, Y = airline.make_windows(z[:n_z], lookback, horizon)  # (N, lookback), (N, horizon)
+    # X: (N, lookback), Y: (N, horizon)
+    X, Y = airline.make_windows(z[:n_z], lookback, horizon)
 
     torch.manual_seed(seed)
-    model = make_model() if make_model else LSTMForecaster(hidden)  # any (B, lookback, 1) -> (B, 1) model
+    # any (B, lookback, 1) -> (B, 1) model
+    model = make_model() if make_model else LSTMForecaster(hidden)
     start = time.perf_counter()
     losses = train(model, X, Y, epochs=epochs, seed=seed, lr=lr)
     seconds = time.perf_counter() - start
@@ -112,14 +144,23 @@ def fit_and_forecast(series: pd.Series, *, seed: int, train_end: str = airline.T
 
     log = np.log(series.to_numpy())
     with torch.no_grad():
-        true_windows = torch.tensor(np.stack([z[t - lookback:t] for t in range(n_z, len(z))]),
-                                    dtype=torch.float32)  # (test_months, lookback)
-        one_step = back(model(true_windows[..., None])[:, 0].numpy())  # each from the true months before
-        recursive = back(rollout(model, true_windows[:1], test_months)[0].numpy())  # from the last train window
+        # the window before each test month: (test_months, lookback)
+        true_windows = torch.tensor(
+            np.stack([z[t - lookback : t] for t in range(n_z, len(z))]),
+            dtype=torch.float32,
+        )
+        # one step ahead: each test month from the true months before it
+        one_step = back(model(true_windows[..., None])[:, 0].numpy())
+        # recursive: every test month from the last train window
+        recursive = back(rollout(model, true_windows[:1], test_months)[0].numpy())
     return {
-        "one_step": np.exp(log[n - airline.SEASON:n - airline.SEASON + test_months] + one_step),
+        "one_step": np.exp(
+            log[n - airline.SEASON : n - airline.SEASON + test_months] + one_step
+        ),
         "recursive": airline.undifference(log[:n], recursive),
         "losses": losses,
         "seconds": seconds,
     }
+
+
 # --8<-- [end:fit]

@@ -1,1 +1,4 @@
-"""A from-scratch Vision Transformer (plain PyTorch, timm-compatible weights) and its digits experiments."""
+"""A from-scratch Vision Transformer and its digits experiments.
+
+Plain PyTorch, with timm-compatible weights.
+"""

@@ -79,8 +79,8 @@ def test_writer_errors_are_reported(build, text, message):
 def test_output_block_is_titled_in_the_page_language_and_fenced_safely(build):
     ko = render("{{ output out }}", src_uri="sec/page.ko.md", build=build).markdown
     en = render("{{ output out }}", src_uri="sec/page.en.md", build=build).markdown
-    assert ko.startswith('````text title="출력"\nx = 1\n')
-    assert en.startswith('````text title="Output"\n')
+    assert ko.startswith('````{ .text .output title="출력" }\nx = 1\n')
+    assert en.startswith('````{ .text .output title="Output" }\n')
     assert ko.endswith("\n````")
 
 

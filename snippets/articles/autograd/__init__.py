@@ -1,1 +1,1 @@
-"""The autograd section's articles: one module per page (see snippets/articles/__init__.py)."""
+"""The autograd section's articles: one module per page (see snippets/articles/)."""

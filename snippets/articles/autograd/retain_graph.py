@@ -1,4 +1,5 @@
-"""Runs shown on the retain_graph page; each function's body is a listing with its output."""
+"""Runs shown on the retain_graph page; each function's body is a listing with its
+output."""
 
 import gc
 
@@ -79,7 +80,8 @@ def two_losses():
     print("one backward call: ", w.grad)
 
     h = torch.tanh(w * 2)
-    grads = torch.autograd.grad(h.sum(), w, retain_graph=True)  # returns, does not accumulate
+    # returns, does not accumulate
+    grads = torch.autograd.grad(h.sum(), w, retain_graph=True)
     print("autograd.grad, graph kept for later:", grads[0])
     # --8<-- [end:two-losses]
 
@@ -105,14 +107,15 @@ def gan_with_detach():
     # --8<-- [start:gan]
     torch.manual_seed(0)
     G, D = nn.Linear(2, 2), nn.Linear(2, 1)
-    opt_g, opt_d = torch.optim.SGD(G.parameters(), lr=0.1), torch.optim.SGD(D.parameters(), lr=0.1)
+    opt_g = torch.optim.SGD(G.parameters(), lr=0.1)
+    opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
     bce = nn.BCEWithLogitsLoss()
     real, noise = torch.randn(16, 2), torch.randn(16, 2)
 
     fake = G(noise)
     opt_d.zero_grad()
     d_loss = bce(D(real), torch.ones(16, 1)) + bce(D(fake.detach()), torch.zeros(16, 1))
-    d_loss.backward()  # stops at fake.detach(): G's graph is untouched, G.grad stays empty
+    d_loss.backward()  # stops at fake.detach(): G's graph untouched, G.grad stays empty
     opt_d.step()
     print("after the D step, G.weight.grad is", G.weight.grad)
 
@@ -120,7 +123,8 @@ def gan_with_detach():
     g_loss = bce(D(fake), torch.ones(16, 1))  # D's new weights, G's graph still there
     g_loss.backward()
     opt_g.step()
-    print("G step done without retain_graph; G.weight.grad norm:", round(G.weight.grad.norm().item(), 4))
+    norm = round(G.weight.grad.norm().item(), 4)
+    print("G step done without retain_graph; G.weight.grad norm:", norm)
     # --8<-- [end:gan]
 
 
@@ -146,6 +150,8 @@ def hessian_vector_product(fn, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor
 
 def rosenbrock(x: torch.Tensor) -> torch.Tensor:
     return ((1 - x[:-1]) ** 2 + 100 * (x[1:] - x[:-1] ** 2) ** 2).sum()
+
+
 # --8<-- [end:hvp]
 
 
@@ -167,21 +173,34 @@ HIDDEN, STEPS = 512, 8
 
 def _mlp(seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(256, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1))
+    return nn.Sequential(
+        nn.Linear(256, HIDDEN),
+        nn.ReLU(),
+        nn.Linear(HIDDEN, HIDDEN),
+        nn.ReLU(),
+        nn.Linear(HIDDEN, 1),
+    )
 
 
 @values("retain-memory", page="autograd/retain-graph")
 def memory_held() -> dict:
-    """Bytes of saved tensors held after k forward+backward steps, retaining graphs or not."""
+    """Bytes of saved tensors held after k forward+backward steps, retaining graphs or
+    not."""
     model, X = _mlp(), torch.randn(64, 256, generator=torch.Generator().manual_seed(1))
-    result = {"batch": 64, "hidden": HIDDEN, "kept": STEPS, "steps": list(range(STEPS + 1))}
+    result = {
+        "batch": 64,
+        "hidden": HIDDEN,
+        "kept": STEPS,
+        "steps": list(range(STEPS + 1)),
+    }
     for mode in ("retain", "free"):
         counter, kept, held = SavedBytes(), [], [0]
         for _ in result["steps"][1:]:
             with counter.track():
                 loss = model(X).square().mean()
             loss.backward(retain_graph=(mode == "retain"))
-            kept.append(loss)  # a list of losses, as a training loop that logs them might keep
+            # a list of losses, as a training loop that logs them might keep
+            kept.append(loss)
             gc.collect()
             held.append(counter.held)
         result[mode] = held
@@ -196,9 +215,18 @@ def memory_figure(theme, retain_memory) -> Figure:
     fig = Figure(figsize=(6.4, 3.4))
     ax = fig.subplots()
     steps = retain_memory["steps"]
-    ax.plot(steps, [b / 2**20 for b in retain_memory["retain"]], marker="o", label="backward(retain_graph=True)")
-    ax.plot(steps, [b / 2**20 for b in retain_memory["free"]], marker="o", label="backward()")
-    ax.set(xlabel=theme.text(ko="순전파 + 역전파 스텝 (유지된 그래프 수)", en="forward + backward steps (graphs kept)"),
-           ylabel=theme.text(ko="남아 있는 저장된 텐서 (MiB)", en="saved tensors held (MiB)"))
+    retained = [b / 2**20 for b in retain_memory["retain"]]
+    freed = [b / 2**20 for b in retain_memory["free"]]
+    ax.plot(steps, retained, marker="o", label="backward(retain_graph=True)")
+    ax.plot(steps, freed, marker="o", label="backward()")
+    ax.set(
+        xlabel=theme.text(
+            ko="순전파 + 역전파 스텝 (유지된 그래프 수)",
+            en="forward + backward steps (graphs kept)",
+        ),
+        ylabel=theme.text(
+            ko="남아 있는 저장된 텐서 (MiB)", en="saved tensors held (MiB)"
+        ),
+    )
     ax.legend(loc="upper left")
     return fig

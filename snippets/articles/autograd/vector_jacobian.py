@@ -1,11 +1,12 @@
-"""The vector-Jacobian article (/autograd/vector-jacobian/): its listings and build jobs.
+"""The vector-Jacobian article (/autograd/vector-jacobian/): listings and build jobs.
 
-The function ``f``, its hand-written Jacobian and the row-by-row Jacobian live in the library
-module :mod:`snippets.autograd.vjp`. Here: the runs whose output the page shows, the Jacobian
-heatmap and the VJP-as-row-combination figures, and what a whole Jacobian costs: one reverse
-pass per output row against vmapped reverse mode (``torch.func.jacrev``) and vmapped forward
-mode (``torch.func.jacfwd``), when the inputs outnumber the outputs and the other way round,
-measured at build time on the build machine.
+The function ``f``, its hand-written Jacobian and the row-by-row Jacobian live in the
+library module :mod:`snippets.autograd.vjp`. Here: the runs whose output the page shows,
+the Jacobian heatmap and the VJP-as-row-combination figures, and what a whole Jacobian
+costs: one reverse pass per output row against vmapped reverse mode
+(``torch.func.jacrev``) and vmapped forward mode (``torch.func.jacfwd``), when the
+inputs outnumber the outputs and the other way round, measured at build time on the
+build machine.
 """
 
 import statistics
@@ -117,7 +118,8 @@ def jacobian_methods():
         "torch.func.jacfwd": jacfwd(f)(x),
     }
     for name, J in results.items():
-        print(f"{name:26} equal to the hand-written J: {torch.allclose(J, f_jacobian(x))}")
+        same = torch.allclose(J, f_jacobian(x))
+        print(f"{name:26} equal to the hand-written J: {same}")
     # --8<-- [end:methods]
 
 
@@ -127,10 +129,14 @@ V = torch.tensor([1.0, -2.0])
 
 def _matrix(ax, M, theme, labels_x, labels_y, vmax):
     ax.imshow(M, cmap=theme.diverging, vmin=-vmax, vmax=vmax)
-    for (i, j), value in zip(torch.cartesian_prod(torch.arange(M.shape[0]), torch.arange(M.shape[1])).tolist(),
-                             M.flatten().tolist(), strict=True):
+    rows, cols = torch.arange(M.shape[0]), torch.arange(M.shape[1])
+    cells = torch.cartesian_prod(rows, cols).tolist()
+    for (i, j), value in zip(cells, M.flatten().tolist(), strict=True):
         strong = abs(value) > 0.6 * vmax  # white on the darkest cells
-        ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="white" if strong else "black", fontsize=10)
+        color = "white" if strong else "black"
+        ax.text(
+            j, i, f"{value:.2f}", ha="center", va="center", color=color, fontsize=10
+        )
     ax.set_xticks(range(M.shape[1]), labels_x)
     ax.set_yticks(range(M.shape[0]), labels_y)
     ax.grid(False)
@@ -143,8 +149,12 @@ def jacobian_heatmap(theme) -> Figure:
     J = f_jacobian(X)
     fig = Figure(figsize=(4.8, 2.4))
     ax = fig.subplots()
-    _matrix(ax, J, theme, [f"∂/∂x{i}" for i in range(3)], [f"y{i}" for i in range(2)], J.abs().max().item())
-    ax.set_title(theme.text(ko="x = (1, 2, 3)에서 J = ∂y/∂x", en="J = ∂y/∂x at x = (1, 2, 3)"))
+    labels_x = [f"∂/∂x{i}" for i in range(3)]
+    labels_y = [f"y{i}" for i in range(2)]
+    _matrix(ax, J, theme, labels_x, labels_y, J.abs().max().item())
+    ax.set_title(
+        theme.text(ko="x = (1, 2, 3)에서 J = ∂y/∂x", en="J = ∂y/∂x at x = (1, 2, 3)")
+    )
     return fig
 
 
@@ -155,13 +165,16 @@ def row_combination(theme) -> Figure:
     vmax = max(J.abs().max().item(), vJ.abs().max().item(), V.abs().max().item())
     fig = Figure(figsize=(7.0, 2.6))
     grid = fig.add_gridspec(2, 2, width_ratios=(1, 3), height_ratios=(2, 1))
-    ax_v, ax_j, ax_r = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
+    ax_v = fig.add_subplot(grid[0, 0])
+    ax_j = fig.add_subplot(grid[0, 1])
+    ax_r = fig.add_subplot(grid[1, 1])
     _matrix(ax_v, V[:, None], theme, ["v"], [f"y{i}" for i in range(2)], vmax)
     row = theme.text(ko="행", en="row")
     _matrix(ax_j, J, theme, [""] * 3, [f"{row} {i}" for i in range(2)], vmax)
     _matrix(ax_r, vJ[None, :], theme, [f"x{i}" for i in range(3)], ["vᵀJ"], vmax)
     ax_j.set_title(f"vᵀJ = {V[0]:g}·({row} 0) + ({V[1]:g})·({row} 1)")
-    assert torch.allclose(vJ, torch.autograd.functional.vjp(f, X, V)[1])  # the picture is the real VJP
+    # the picture is the real VJP
+    assert torch.allclose(vJ, torch.autograd.functional.vjp(f, X, V)[1])
     return fig
 
 
@@ -173,16 +186,27 @@ REPEATS = 7
 # --8<-- [start:layer]
 def make_layer(n_in: int, n_out: int, seed: int = 0):
     """x ↦ tanh(W x) from R^n_in to R^n_out, with a fixed random W."""
-    W = torch.randn(n_out, n_in, generator=torch.Generator().manual_seed(seed)) / n_in**0.5
+    generator = torch.Generator().manual_seed(seed)
+    W = torch.randn(n_out, n_in, generator=generator) / n_in**0.5
     return lambda x: torch.tanh(W @ x)
+
+
 # --8<-- [end:layer]
 
 
 METHODS = {  # short name: (label in the figure, how to compute the Jacobian)
-    "loop": ({"ko": "역전파 반복문 (행마다 한 번)", "en": "reverse, one pass per row"},
-             lambda fn, x: jacobian_by_rows(fn, x)),
-    "rev": ({"ko": "jacrev (역방향 + vmap)", "en": "jacrev (reverse + vmap)"}, lambda fn, x: jacrev(fn)(x)),
-    "fwd": ({"ko": "jacfwd (순방향 + vmap)", "en": "jacfwd (forward + vmap)"}, lambda fn, x: jacfwd(fn)(x)),
+    "loop": (
+        {"ko": "역전파 반복문 (행마다 한 번)", "en": "reverse, one pass per row"},
+        lambda fn, x: jacobian_by_rows(fn, x),
+    ),
+    "rev": (
+        {"ko": "jacrev (역방향 + vmap)", "en": "jacrev (reverse + vmap)"},
+        lambda fn, x: jacrev(fn)(x),
+    ),
+    "fwd": (
+        {"ko": "jacfwd (순방향 + vmap)", "en": "jacfwd (forward + vmap)"},
+        lambda fn, x: jacfwd(fn)(x),
+    ),
 }
 
 
@@ -213,7 +237,8 @@ def _measure() -> dict:
             for name, (_, method) in METHODS.items():
                 timings[name].append(seconds(method, fn, x))
         result[regime] = timings
-        largest = {name: times[-1] for name, times in timings.items()}  # at the largest size
+        # at the largest size
+        largest = {name: times[-1] for name, times in timings.items()}
         result[f"{regime}_ms"] = {name: 1000 * t for name, t in largest.items()}
         result[f"{regime}_fwd_over_rev"] = largest["fwd"] / largest["rev"]
         result[f"{regime}_loop_over_rev"] = largest["loop"] / largest["rev"]
@@ -221,19 +246,32 @@ def _measure() -> dict:
     return result
 
 
-@figure("jacobian-cost-figure", page="autograd/vector-jacobian", needs=("jacobian-cost",))
+@figure(
+    "jacobian-cost-figure", page="autograd/vector-jacobian", needs=("jacobian-cost",)
+)
 def cost_figure(theme, jacobian_cost) -> Figure:
     fig = Figure(figsize=(7.2, 3.4))
     axes = fig.subplots(1, 2, sharey=True)
     sizes, small = jacobian_cost["sizes"], jacobian_cost["small"]
-    titles = {"wide": theme.text(ko=f"입력 n ≫ 출력 m = {small}", en=f"inputs n ≫ outputs m = {small}"),
-              "tall": theme.text(ko=f"출력 m ≫ 입력 n = {small}", en=f"outputs m ≫ inputs n = {small}")}
-    xlabels = {"wide": theme.text(ko="n (입력 수)", en="n (inputs)"),
-               "tall": theme.text(ko="m (출력 수)", en="m (outputs)")}
+    titles = {
+        "wide": theme.text(
+            ko=f"입력 n ≫ 출력 m = {small}", en=f"inputs n ≫ outputs m = {small}"
+        ),
+        "tall": theme.text(
+            ko=f"출력 m ≫ 입력 n = {small}", en=f"outputs m ≫ inputs n = {small}"
+        ),
+    }
+    xlabels = {
+        "wide": theme.text(ko="n (입력 수)", en="n (inputs)"),
+        "tall": theme.text(ko="m (출력 수)", en="m (outputs)"),
+    }
     for ax, regime in zip(axes, ("wide", "tall"), strict=True):
         for name, times in jacobian_cost[regime].items():
-            ax.plot(sizes, [1000 * t for t in times], marker="o", label=theme.text(**METHODS[name][0]))
+            label = theme.text(**METHODS[name][0])
+            ax.plot(sizes, [1000 * t for t in times], marker="o", label=label)
         ax.set(xscale="log", yscale="log", title=titles[regime], xlabel=xlabels[regime])
-    axes[0].set_ylabel(theme.text(ko="야코비안 하나를 구하는 시간 (ms)", en="time per Jacobian (ms)"))
+    axes[0].set_ylabel(
+        theme.text(ko="야코비안 하나를 구하는 시간 (ms)", en="time per Jacobian (ms)")
+    )
     axes[1].legend(loc="upper left", fontsize=8)
     return fig

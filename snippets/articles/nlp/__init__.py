@@ -1,1 +1,1 @@
-"""The nlp section's articles: one module per page (see snippets/articles/__init__.py)."""
+"""The nlp section's articles: one module per page (see snippets/articles/)."""

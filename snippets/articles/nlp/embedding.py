@@ -1,15 +1,15 @@
 """The nn.Embedding article (/nlp/embedding/): its listings and build jobs.
 
 The lookup, the one-hot product and the cost measurement live in the library module
-:mod:`snippets.nlp.embedding`. Here: the runs whose output the page shows (every option of
-``nn.Embedding``), the cost figure, and month-of-year embeddings learned from the airline
-passengers series.
+:mod:`snippets.nlp.embedding`. Here: the runs whose output the page shows (every option
+of ``nn.Embedding``), the cost figure, and month-of-year embeddings learned from the
+airline passengers series.
 
 Each month of the training years (1950-1958) is described by two standardised numbers:
-how far log passengers sit above the average of the 12 months before (the seasonal offset),
-and the change from the previous month. A 12-row ``nn.Embedding`` feeds a small head that has
-to predict both from the month alone, so whatever distinguishes the months has to end up in
-the table. Weight decay keeps only what the head uses.
+how far log passengers sit above the average of the 12 months before (the seasonal
+offset), and the change from the previous month. A 12-row ``nn.Embedding`` feeds a small
+head that has to predict both from the month alone, so whatever distinguishes the months
+has to end up in the table. Weight decay keeps only what the head uses.
 """
 
 import torch.nn.functional as F
@@ -36,11 +36,14 @@ MONTHS = [calendar.month_abbr[m] for m in range(1, 13)]  # Jan .. Dec
 
 
 def month_data(train_part):
-    """Month index (0-11) and the two standardised targets of every training month after the first year."""
+    """Month index (0-11) and the two standardised targets of every training month after
+    the first year."""
     log = np.log(train_part.to_numpy())
     t = np.arange(12, len(log))
-    trailing = np.array([log[i - 12:i].mean() for i in t])  # level of the year before month t
-    targets = np.stack([log[t] - trailing, log[t] - log[t - 1]], axis=1)  # (N, 2): offset, change
+    # level of the year before month t
+    trailing = np.array([log[i - 12 : i].mean() for i in t])
+    # two columns: offset, change
+    targets = np.stack([log[t] - trailing, log[t] - log[t - 1]], axis=1)  # (N, 2)
     targets = (targets - targets.mean(0)) / targets.std(0)
     month = np.array([p.month - 1 for p in train_part.index[t]])
     return torch.tensor(month), torch.tensor(targets, dtype=torch.float32)
@@ -60,7 +63,9 @@ def train_months(seed: int, epochs: int = 500, weight_decay: float = 1.0):
     month, targets = month_data(airline.split(airline.load_airline())[0])
     torch.manual_seed(seed)
     model = MonthModel()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=weight_decay)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=1e-2, weight_decay=weight_decay
+    )
     losses = []
     for _ in range(epochs):  # full batch: 108 months
         loss = nn.functional.mse_loss(model(month), targets)
@@ -77,6 +82,8 @@ def nearest_by_cosine(vectors: torch.Tensor) -> list[int]:
     similarity = unit @ unit.T  # (12, 12)
     similarity.fill_diagonal_(-2.0)  # not itself
     return similarity.argmax(dim=1).tolist()
+
+
 # --8<-- [end:months]
 
 
@@ -98,19 +105,27 @@ VOCABS = (1_000, 3_000, 10_000, 30_000, 100_000)
 
 
 def profiles() -> dict[str, list[float]]:
-    """Per calendar month, the mean of each target over the training years (unstandardised):
-    the seasonal offset and the change from the previous month, both in log passengers."""
+    """Per calendar month, the mean of each target over the training years
+    (unstandardised): the seasonal offset and the change from the previous month, both
+    in log passengers."""
     train_part = airline.split(airline.load_airline())[0]
     log = np.log(train_part.to_numpy())
     t = np.arange(12, len(log))
-    offset = log[t] - np.array([log[i - 12:i].mean() for i in t])
+    offset = log[t] - np.array([log[i - 12 : i].mean() for i in t])
     change = log[t] - log[t - 1]
     month = np.array([p.month - 1 for p in train_part.index[t]])
-    return {name: [float(v[month == m].mean()) for m in range(12)] for name, v in
-            (("offset", offset), ("change", change))}
+    return {
+        name: [float(v[month == m].mean()) for m in range(12)]
+        for name, v in (("offset", offset), ("change", change))
+    }
 
 
-@values("embedding-months", page="nlp/embedding", data=("airline-passengers.csv",), quick={"seeds": (0,), "epochs": 20})
+@values(
+    "embedding-months",
+    page="nlp/embedding",
+    data=("airline-passengers.csv",),
+    quick={"seeds": (0,), "epochs": 20},
+)
 def month_embeddings(seeds=SEEDS, epochs=500) -> dict:
     profile = profiles()
     runs = []
@@ -120,36 +135,59 @@ def month_embeddings(seeds=SEEDS, epochs=500) -> dict:
         pca = PCA(n_components=2).fit(vectors.numpy())
         coords = pca.transform(vectors.numpy())
         nearest = nearest_by_cosine(vectors)
-        runs.append({
-            "seed": seed, "loss_first": losses[0], "loss_last": losses[-1],
-            "nearest": nearest, "coords": coords.tolist(),
-            "explained": float(pca.explained_variance_ratio_.sum()),
-            # how much of the seasonal profile a linear read-out of the 2-D projection recovers
-            **{f"{name}_r2": float(LinearRegression().fit(coords, p).score(coords, p)) for name, p in profile.items()},
-            "summer_pairs": sum(nearest[m] in SUMMER for m in SUMMER),
-        })
+        # how much of the seasonal profile a linear read-out of the 2-D PCA recovers
+        r2 = {
+            f"{name}_r2": float(LinearRegression().fit(coords, p).score(coords, p))
+            for name, p in profile.items()
+        }
+        runs.append(
+            {
+                "seed": seed,
+                "loss_first": losses[0],
+                "loss_last": losses[-1],
+                "nearest": nearest,
+                "coords": coords.tolist(),
+                "explained": float(pca.explained_variance_ratio_.sum()),
+                **r2,
+                "summer_pairs": sum(nearest[m] in SUMMER for m in SUMMER),
+            }
+        )
     return {
-        "months": MONTHS, "profile": profile, "runs": runs, "seeds": len(seeds),
-        "summer_pairs_total": sum(r["summer_pairs"] for r in runs), "summer_pairs_possible": len(SUMMER) * len(seeds),
+        "months": MONTHS,
+        "profile": profile,
+        "runs": runs,
+        "seeds": len(seeds),
+        "summer_pairs_total": sum(r["summer_pairs"] for r in runs),
+        "summer_pairs_possible": len(SUMMER) * len(seeds),
         "explained_min": min(r["explained"] for r in runs),
         **{f"{name}_r2_min": min(r[f"{name}_r2"] for r in runs) for name in profile},
-        "seed0_nearest": {MONTHS[m]: MONTHS[n] for m, n in enumerate(runs[0]["nearest"])},
-        "busiest": MONTHS[int(np.argmax(profile["offset"]))], "quietest": MONTHS[int(np.argmin(profile["offset"]))],
+        "seed0_nearest": {
+            MONTHS[m]: MONTHS[n] for m, n in enumerate(runs[0]["nearest"])
+        },
+        "busiest": MONTHS[int(np.argmax(profile["offset"]))],
+        "quietest": MONTHS[int(np.argmin(profile["offset"]))],
     }
 
 
-@values("embedding-cost", page="nlp/embedding", quick={"vocabs": (100, 300), "repeats": 1})
+@values(
+    "embedding-cost", page="nlp/embedding", quick={"vocabs": (100, 300), "repeats": 1}
+)
 def lookup_cost(vocabs=VOCABS, repeats=5) -> dict:
     with torch_threads(1):  # one core: timings that do not depend on what else runs
         rows = [emb.cost(v, repeats=repeats) for v in track(vocabs, "vocabulary size")]
     largest = rows[-1]
+    lookup_s = [r["lookup_s"] for r in rows]
     return {
-        "rows": rows, "batch": 512, "dim": 64,
+        "rows": rows,
+        "batch": 512,
+        "dim": 64,
         "largest": largest["vocab"],
-        "lookup_ms": 1000 * largest["lookup_s"], "one_hot_ms": 1000 * largest["one_hot_s"],
+        "lookup_ms": 1000 * largest["lookup_s"],
+        "one_hot_ms": 1000 * largest["one_hot_s"],
         "ratio": largest["one_hot_s"] / largest["lookup_s"],
-        "one_hot_mib": largest["one_hot_bytes"] / 2**20, "lookup_kib": largest["lookup_bytes"] / 2**10,
-        "lookup_spread": max(r["lookup_s"] for r in rows) / min(r["lookup_s"] for r in rows),
+        "one_hot_mib": largest["one_hot_bytes"] / 2**20,
+        "lookup_kib": largest["lookup_bytes"] / 2**10,
+        "lookup_spread": max(lookup_s) / min(lookup_s),
     }
 
 
@@ -157,18 +195,38 @@ def lookup_cost(vocabs=VOCABS, repeats=5) -> dict:
 def cost_figure(theme, embedding_cost) -> Figure:
     fig = Figure(figsize=(7.2, 3.4))
     time_ax, mem_ax = fig.subplots(1, 2)
-    vocab = [r["vocab"] for r in embedding_cost["rows"]]
-    for key, label, color in (("lookup", theme.text(ko="nn.Embedding 조회", en="nn.Embedding lookup"), theme.colors[0]),
-                              ("one_hot", "one_hot(idx) @ W", theme.colors[1])):
-        time_ax.plot(vocab, [1000 * r[f"{key}_s"] for r in embedding_cost["rows"]], "o-", color=color, label=label)
-        mem_ax.plot(vocab, [r[f"{key}_bytes"] / 2**20 for r in embedding_cost["rows"]], "o-", color=color, label=label)
+    rows = embedding_cost["rows"]
+    vocab = [r["vocab"] for r in rows]
+    lookup_label = theme.text(ko="nn.Embedding 조회", en="nn.Embedding lookup")
+    series = [
+        ("lookup", lookup_label, theme.colors[0]),
+        ("one_hot", "one_hot(idx) @ W", theme.colors[1]),
+    ]
+    for key, label, color in series:
+        ms = [1000 * r[f"{key}_s"] for r in rows]
+        mib = [r[f"{key}_bytes"] / 2**20 for r in rows]
+        time_ax.plot(vocab, ms, "o-", color=color, label=label)
+        mem_ax.plot(vocab, mib, "o-", color=color, label=label)
     vocabulary = theme.text(ko="어휘 크기", en="vocabulary size")
-    time_ax.set(xscale="log", yscale="log", xlabel=vocabulary, ylabel=theme.text(ko="시간 (ms)", en="time (ms)"),
-                title=theme.text(ko=f"인덱스 {embedding_cost['batch']}개, 차원 {embedding_cost['dim']}",
-                                 en=f"{embedding_cost['batch']} indices, dim {embedding_cost['dim']}"))
-    mem_ax.set(xscale="log", yscale="log", xlabel=vocabulary,
-               ylabel=theme.text(ko="추가 메모리 (MiB)", en="extra memory (MiB)"),
-               title=theme.text(ko="가중치 표 외에 추가로 드는 메모리", en="besides the weight table"))
+    time_ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel=vocabulary,
+        ylabel=theme.text(ko="시간 (ms)", en="time (ms)"),
+        title=theme.text(
+            ko=f"인덱스 {embedding_cost['batch']}개, 차원 {embedding_cost['dim']}",
+            en=f"{embedding_cost['batch']} indices, dim {embedding_cost['dim']}",
+        ),
+    )
+    mem_ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel=vocabulary,
+        ylabel=theme.text(ko="추가 메모리 (MiB)", en="extra memory (MiB)"),
+        title=theme.text(
+            ko="가중치 표 외에 추가로 드는 메모리", en="besides the weight table"
+        ),
+    )
     time_ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
@@ -181,13 +239,33 @@ def months_figure(theme, embedding_months) -> Figure:
     profile = np.array(embedding_months["profile"]["offset"])
     fig = Figure(figsize=(6.0, 4.4))
     ax = fig.subplots()
-    points = ax.scatter(coords[:, 0], coords[:, 1], c=profile, cmap=theme.cmap, s=60, zorder=3,
-                        edgecolors=theme.fg, linewidths=0.6)  # the darkest colours stay visible on a dark page
-    for i, ((x, y), name) in enumerate(zip(coords, embedding_months["months"], strict=True)):
-        ax.annotate(theme.text(ko=f"{i + 1}월", en=name), (x, y), xytext=(5, 4), textcoords="offset points")
-    ax.set(xlabel="PC 1", ylabel="PC 2", title=theme.text(ko=f"월 임베딩, 시드 {run['seed']} (8차원의 PCA)",
-                                                          en=f"month embeddings, seed {run['seed']} (PCA of 8 dims)"))
-    fig.colorbar(points, ax=ax, label=theme.text(ko="평균 계절 편차 (로그)", en="mean seasonal offset (log)"))
+    points = ax.scatter(
+        coords[:, 0],
+        coords[:, 1],
+        c=profile,
+        cmap=theme.cmap,
+        s=60,
+        zorder=3,
+        edgecolors=theme.fg,  # the darkest colours stay visible on a dark page
+        linewidths=0.6,
+    )
+    names = embedding_months["months"]
+    for i, ((x, y), name) in enumerate(zip(coords, names, strict=True)):
+        label = theme.text(ko=f"{i + 1}월", en=name)
+        ax.annotate(label, (x, y), xytext=(5, 4), textcoords="offset points")
+    ax.set(
+        xlabel="PC 1",
+        ylabel="PC 2",
+        title=theme.text(
+            ko=f"월 임베딩, 시드 {run['seed']} (8차원의 PCA)",
+            en=f"month embeddings, seed {run['seed']} (PCA of 8 dims)",
+        ),
+    )
+    fig.colorbar(
+        points,
+        ax=ax,
+        label=theme.text(ko="평균 계절 편차 (로그)", en="mean seasonal offset (log)"),
+    )
     return fig
 
 
@@ -198,13 +276,15 @@ def one_hot_versus_dense():
     idx = torch.tensor([1, 2, 3])  # "the cat sat"
     one_hot = F.one_hot(idx, num_classes=len(vocab)).float()
     print(one_hot)
-    print("cosine(the, cat) with one-hot:", F.cosine_similarity(one_hot[0], one_hot[1], dim=0).item())
+    cosine = F.cosine_similarity(one_hot[0], one_hot[1], dim=0).item()
+    print("cosine(the, cat) with one-hot:", cosine)
 
     torch.manual_seed(0)
     embedding = nn.Embedding(len(vocab), 4)  # a trainable (6, 4) table
     dense = embedding(idx)
     print("lookup shape:", tuple(dense.shape))
-    print("max |lookup - one_hot @ W| =", (dense - one_hot_product(embedding, idx)).abs().max().item())
+    error = (dense - one_hot_product(embedding, idx)).abs().max().item()
+    print("max |lookup - one_hot @ W| =", error)
     # --8<-- [end:one-hot]
 
 
@@ -214,7 +294,7 @@ def padding():
     torch.manual_seed(0)
     embedding = nn.Embedding(6, 3, padding_idx=0)
     print("row 0 at init:", embedding.weight[0].tolist())
-    batch = torch.tensor([[1, 2, 0, 0], [3, 4, 5, 0]])  # two sentences padded to length 4
+    batch = torch.tensor([[1, 2, 0, 0], [3, 4, 5, 0]])  # sentences padded to length 4
     embedding(batch).sum().backward()
     print("gradient of row 0:", embedding.weight.grad[0].tolist())
     print("gradient of row 1:", embedding.weight.grad[1].tolist())
@@ -228,6 +308,7 @@ def max_norm():
     embedding = nn.Embedding(4, 3, max_norm=1.0)
     with torch.no_grad():
         embedding.weight.mul_(3)  # make every row longer than 1
+
     def norms(t):
         return " ".join(f"{n:.3f}" for n in t.norm(dim=1).tolist())
 
@@ -246,7 +327,8 @@ def max_norm_shared():
     with torch.no_grad():
         embedding.weight.mul_(3)
     W = torch.randn(3, 5, requires_grad=True)  # another trainable layer
-    scores = embedding.weight @ W  # the table used elsewhere: autograd saves it for W's gradient
+    # the table used elsewhere: autograd saves it for W's gradient
+    scores = embedding.weight @ W
     out = embedding(torch.tensor([0, 2]))  # renormalises rows 0 and 2 in place
     (scores.sum() + out.sum()).backward()
     # --8<-- [end:max-norm-shared]
@@ -275,8 +357,11 @@ def scale_grad():
         torch.manual_seed(0)
         embedding = nn.Embedding(4, 2, scale_grad_by_freq=scale)
         embedding(batch).sum().backward()
-        print(f"scale_grad_by_freq={scale!s:5}: grad row 1 = {embedding.weight.grad[1].tolist()}, "
-              f"row 2 = {embedding.weight.grad[2].tolist()}")
+        grad = embedding.weight.grad
+        print(
+            f"scale_grad_by_freq={scale!s:5}: grad row 1 = {grad[1].tolist()}, "
+            f"row 2 = {grad[2].tolist()}"
+        )
     # --8<-- [end:scale-grad]
 
 
@@ -289,12 +374,17 @@ def sparse():
     grad = embedding.weight.grad
     print("layout:", grad.layout, " rows stored:", grad.coalesce().indices().tolist())
     stored = grad.coalesce().values().numel()
-    print(f"a dense gradient would hold {embedding.weight.numel():,} numbers; the sparse one holds {stored}")
+    print(
+        f"a dense gradient would hold {embedding.weight.numel():,} numbers; "
+        f"the sparse one holds {stored}"
+    )
 
-    for optimizer in (torch.optim.SparseAdam, torch.optim.SGD):  # both accept sparse gradients
+    # both accept sparse gradients
+    for optimizer in (torch.optim.SparseAdam, torch.optim.SGD):
         before = embedding.weight[7].clone()
         optimizer(embedding.parameters(), lr=0.1).step()
-        print(f"{optimizer.__name__}: row 7 changed:", not torch.equal(before, embedding.weight[7]))
+        changed = not torch.equal(before, embedding.weight[7])
+        print(f"{optimizer.__name__}: row 7 changed:", changed)
     try:
         torch.optim.Adam(embedding.parameters(), lr=0.1).step()
     except RuntimeError as err:
@@ -305,7 +395,8 @@ def sparse():
 @output("embedding-pretrained", page="nlp/embedding")
 def pretrained():
     # --8<-- [start:pretrained]
-    vectors = torch.tensor([[0.0, 0.0], [1.0, 0.5], [-0.5, 2.0]])  # e.g. vectors trained elsewhere
+    # e.g. vectors trained elsewhere
+    vectors = torch.tensor([[0.0, 0.0], [1.0, 0.5], [-0.5, 2.0]])
     frozen = nn.Embedding.from_pretrained(vectors, freeze=True)
     print("requires_grad:", frozen.weight.requires_grad)
     head = nn.Linear(2, 1)
@@ -322,11 +413,12 @@ def bag():
     # --8<-- [start:bag]
     torch.manual_seed(0)
     bag = nn.EmbeddingBag(6, 3, mode="mean")
-    tokens = torch.tensor([1, 2, 4, 5, 3])  # two bags, back to back: [1, 2, 4] and [5, 3]
+    tokens = torch.tensor([1, 2, 4, 5, 3])  # two bags back to back: [1, 2, 4], [5, 3]
     offsets = torch.tensor([0, 3])  # where each bag starts
     pooled = bag(tokens, offsets)
     by_hand = torch.stack([bag.weight[[1, 2, 4]].mean(0), bag.weight[[5, 3]].mean(0)])
-    print("bags:", tuple(pooled.shape), " max |bag - mean of lookups| =", (pooled - by_hand).abs().max().item())
+    error = (pooled - by_hand).abs().max().item()
+    print("bags:", tuple(pooled.shape), " max |bag - mean of lookups| =", error)
     # --8<-- [end:bag]
 
 

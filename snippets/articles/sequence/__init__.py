@@ -1,1 +1,1 @@
-"""The sequence section's articles: one module per page (see snippets/articles/__init__.py)."""
+"""The sequence section's articles: one module per page (see snippets/articles/)."""

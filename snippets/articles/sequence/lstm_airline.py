@@ -8,7 +8,6 @@ closed loop; which one the article recommends is decided on validation years ins
 training period (train to 1956-12, validate on 1957-1958), never on the test years.
 """
 
-
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.figure import Figure
@@ -26,7 +25,8 @@ from snippets.sequence.airline import (
 )
 from snippets.sequence.lstm import fit_and_forecast
 
-OBJECTIVES = {"teacher": 1, "closed": 24}  # training horizon of each objective, in months
+# training horizon of each objective, in months
+OBJECTIVES = {"teacher": 1, "closed": 24}
 VALIDATION_END = "1956-12"  # validation: 1957-01..1958-12, the last two training years
 BASELINES = {
     "naive": airline.naive,
@@ -37,13 +37,22 @@ BASELINES = {
 }
 
 
-@output("lstm-airline-split", page="sequence/lstm-airline", data=("airline-passengers.csv",))
+@output(
+    "lstm-airline-split",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+)
 def show_split():
     # --8<-- [start:split]
     series = load_airline()
     train_part, test_part = split(series)
-    print(f"train: {train_part.index[0]}..{train_part.index[-1]} ({len(train_part)} months)")
-    print(f"test:  {test_part.index[0]}..{test_part.index[-1]} ({len(test_part)} months)")
+    print(
+        f"train: {train_part.index[0]}..{train_part.index[-1]} "
+        f"({len(train_part)} months)"
+    )
+    print(
+        f"test:  {test_part.index[0]}..{test_part.index[-1]} ({len(test_part)} months)"
+    )
 
     # what many tutorials do: min-max scale the passengers, fitted on every month
     from sklearn.preprocessing import MinMaxScaler
@@ -51,9 +60,12 @@ def show_split():
     levels, n = series.to_numpy()[:, None], len(train_part)
     for name, fitted_on in (("all months", levels), ("train only", levels[:n])):
         test_scaled = MinMaxScaler().fit(fitted_on).transform(levels[n:])
-        print(f"min-max fitted on {name}: test months scaled to {test_scaled.min():.2f}..{test_scaled.max():.2f}")
+        print(
+            f"min-max fitted on {name}: test months scaled to "
+            f"{test_scaled.min():.2f}..{test_scaled.max():.2f}"
+        )
 
-    # what this article does: scale the seasonal log differences with training statistics
+    # what this article does: scale seasonal log differences with training statistics
     scaler = fit_scaler(train_part)  # right: training statistics only
     leaky = fit_scaler(series)  # wrong: the test years leak into the statistics
     print(f"mean, std fitted on train: {scaler.mean_[0]:.4f}, {scaler.scale_[0]:.4f}")
@@ -61,14 +73,19 @@ def show_split():
     # --8<-- [end:split]
 
 
-@output("lstm-airline-windows", page="sequence/lstm-airline", data=("airline-passengers.csv",))
+@output(
+    "lstm-airline-windows",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+)
 def show_windows():
     # --8<-- [start:show-windows]
     X, Y = make_windows(np.arange(8.0), lookback=3, horizon=2)
     print(X[:2].tolist(), "->", Y[:2].tolist())
 
     train_part, test_part = split(load_airline())
-    z = seasonal_differences(train_part)  # 1950-01..1958-12: the first year has no year before it
+    # 1950-01..1958-12: the first year has no year before it
+    z = seasonal_differences(train_part)
     print(len(z), "training differences")
     for horizon in (1, 24):
         X, Y = make_windows(z.to_numpy(), lookback=12, horizon=horizon)
@@ -76,25 +93,37 @@ def show_windows():
     # --8<-- [end:show-windows]
 
 
-@output("lstm-airline-one-run-timing", page="sequence/lstm-airline", data=("airline-passengers.csv",))
+@output(
+    "lstm-airline-one-run-timing",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+)
 def show_one_run():
     # --8<-- [start:one-run]
     series = load_airline()
     train_part, test_part = split(series)
     result = fit_and_forecast(series, seed=0, horizon=24)
-    print(f"trained in {result['seconds']:.1f} s; loss {result['losses'][0]:.3f} -> {result['losses'][-1]:.3f}")
+    print(
+        f"trained in {result['seconds']:.1f} s; "
+        f"loss {result['losses'][0]:.3f} -> {result['losses'][-1]:.3f}"
+    )
     for name in ("one_step", "recursive"):
         scores = airline.metrics(test_part, result[name])
         print(f"{name:>9}: " + ", ".join(f"{k} {v:.1f}" for k, v in scores.items()))
     # --8<-- [end:one-run]
 
 
-@values("lstm-airline-facts", page="sequence/lstm-airline", data=("airline-passengers.csv",))
+@values(
+    "lstm-airline-facts",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+)
 def facts() -> dict:
     series = airline.load_airline()
     train_part, _ = airline.split(series)
     by_year = series.groupby(series.index.year)
-    swing = (by_year.max() - by_year.min())  # passengers between a year's busiest and quietest month
+    # passengers between a year's busiest and quietest month
+    swing = by_year.max() - by_year.min()
     ratio = by_year.max() / by_year.min()
     from sklearn.preprocessing import MinMaxScaler
 
@@ -102,18 +131,29 @@ def facts() -> dict:
     levels, n = series.to_numpy()[:, None], len(train_part)
     test_max = MinMaxScaler().fit(levels[:n]).transform(levels[n:]).max()
     return {
-        "months": len(series), "first": str(series.index[0]), "last": str(series.index[-1]),
-        "min": float(series.min()), "max": float(series.max()),
+        "months": len(series),
+        "first": str(series.index[0]),
+        "last": str(series.index[-1]),
+        "min": float(series.min()),
+        "max": float(series.max()),
         "growth": float(series["1960"].sum() / series["1949"].sum()),
-        "swing_first": float(swing.iloc[0]), "swing_last": float(swing.iloc[-1]),
-        "ratio_first": float(ratio.iloc[0]), "ratio_last": float(ratio.iloc[-1]),
-        "train_max": float(train_part.max()), "test_max_scaled_train": float(test_max),
-        "mean_train": float(good.mean_[0]), "mean_all": float(leaky.mean_[0]),
+        "swing_first": float(swing.iloc[0]),
+        "swing_last": float(swing.iloc[-1]),
+        "ratio_first": float(ratio.iloc[0]),
+        "ratio_last": float(ratio.iloc[-1]),
+        "train_max": float(train_part.max()),
+        "test_max_scaled_train": float(test_max),
+        "mean_train": float(good.mean_[0]),
+        "mean_all": float(leaky.mean_[0]),
         "mean_shift_pct": float(100 * (leaky.mean_[0] - good.mean_[0]) / good.mean_[0]),
     }
 
 
-@values("lstm-airline-baselines", page="sequence/lstm-airline", data=("airline-passengers.csv",))
+@values(
+    "lstm-airline-baselines",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+)
 def baselines() -> dict:
     series = airline.load_airline()
     train_part, test_part = airline.split(series)
@@ -133,32 +173,55 @@ def baselines() -> dict:
 def _runs(train_end: str, seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
     series = airline.load_airline()
     actual = series[train_end:].iloc[1:25].to_numpy()
+    kinds = ("one_step", "recursive")
     runs = {name: [] for name in OBJECTIVES}
-    for name, seed in track([(n, s) for n in OBJECTIVES for s in seeds], f"LSTM run (train to {train_end})"):
-        out = lstm.fit_and_forecast(series, seed=seed, train_end=train_end, horizon=OBJECTIVES[name], epochs=epochs)
-        runs[name].append({
-            "seed": seed, "seconds": out["seconds"], "losses": out["losses"],
-            "one_step": [float(v) for v in out["one_step"]], "recursive": [float(v) for v in out["recursive"]],
-            "metrics": {h: airline.metrics(actual, out[h]) for h in ("one_step", "recursive")},
-        })
+    pairs = [(n, s) for n in OBJECTIVES for s in seeds]
+    for name, seed in track(pairs, f"LSTM run (train to {train_end})"):
+        out = lstm.fit_and_forecast(
+            series,
+            seed=seed,
+            train_end=train_end,
+            horizon=OBJECTIVES[name],
+            epochs=epochs,
+        )
+        run = {
+            "seed": seed,
+            "seconds": out["seconds"],
+            "losses": out["losses"],
+            "one_step": [float(v) for v in out["one_step"]],
+            "recursive": [float(v) for v in out["recursive"]],
+            "metrics": {h: airline.metrics(actual, out[h]) for h in kinds},
+        }
+        runs[name].append(run)
     result = {}
     for name, per_seed in runs.items():
         result[name] = {
             "runs": per_seed,
             "seconds": seed_summary([r["seconds"] for r in per_seed]),
-            **{h: {m: seed_summary([r["metrics"][h][m] for r in per_seed]) for m in ("rmse", "mae", "mape")}
-               for h in ("one_step", "recursive")},
+            **{
+                h: {
+                    m: seed_summary([r["metrics"][h][m] for r in per_seed])
+                    for m in ("rmse", "mae", "mape")
+                }
+                for h in kinds
+            },
         }
     return result
 
 
-@values("lstm-airline-validation", page="sequence/lstm-airline", data=("airline-passengers.csv",),
-        quick={"seeds": (0,), "epochs": 2})
+@values(
+    "lstm-airline-validation",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+    quick={"seeds": (0,), "epochs": 2},
+)
 def validation(seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
-    """Both objectives trained to 1956-12 and scored on 1957-1958; the objective with the lower
-    median recursive RMSE is the one the article recommends."""
+    """Both objectives trained to 1956-12 and scored on 1957-1958; the objective with
+    the lower median recursive RMSE is the one the article recommends."""
     result = _runs(VALIDATION_END, seeds, epochs)
-    result["chosen"] = min(OBJECTIVES, key=lambda name: result[name]["recursive"]["rmse"]["median"])
+    result["chosen"] = min(
+        OBJECTIVES, key=lambda name: result[name]["recursive"]["rmse"]["median"]
+    )
     series = airline.load_airline()
     actual = series[VALIDATION_END:].iloc[1:25]
     drift = airline.seasonal_naive_drift(series[:VALIDATION_END], 24)
@@ -166,25 +229,42 @@ def validation(seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
     return result
 
 
-@values("lstm-airline-runs", page="sequence/lstm-airline", data=("airline-passengers.csv",),
-        needs=("lstm-airline-baselines",), quick={"seeds": (0,), "epochs": 2})
+@values(
+    "lstm-airline-runs",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+    needs=("lstm-airline-baselines",),
+    quick={"seeds": (0,), "epochs": 2},
+)
 def final_runs(lstm_airline_baselines, seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
     result = _runs(airline.TRAIN_END, seeds, epochs)
     target = lstm_airline_baselines["seasonal_naive_drift"]["recursive"]["rmse"]
     sarima = lstm_airline_baselines["sarima"]["recursive"]["rmse"]
     best = lstm_airline_baselines[lstm_airline_baselines["best"]]["recursive"]["rmse"]
     closed = result["closed"]["recursive"]["rmse"]["median"]
-    result["beats"] = {"seasonal_naive_drift": closed < target, "sarima": closed < sarima, "best": closed < best}
+    result["beats"] = {
+        "seasonal_naive_drift": closed < target,
+        "sarima": closed < sarima,
+        "best": closed < best,
+    }
     result["seeds"] = len(seeds)
-    result["seeds_beating_drift"] = sum(r["metrics"]["recursive"]["rmse"] < target for r in result["closed"]["runs"])
-    result["max_seconds"] = max(r["seconds"] for name in OBJECTIVES for r in result[name]["runs"])
+    result["seeds_beating_drift"] = sum(
+        r["metrics"]["recursive"]["rmse"] < target for r in result["closed"]["runs"]
+    )
+    result["max_seconds"] = max(
+        r["seconds"] for name in OBJECTIVES for r in result[name]["runs"]
+    )
     return result
 
 
-# --- figures ---------------------------------------------------------------------------------
+# --- figures --------------------------------------------------------------------------
 
 
-@figure("lstm-airline-series", page="sequence/lstm-airline", data=("airline-passengers.csv",))
+@figure(
+    "lstm-airline-series",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+)
 def series_figure(theme) -> Figure:
     series = airline.load_airline()
     t = series.index.to_timestamp()
@@ -199,67 +279,133 @@ def series_figure(theme) -> Figure:
     axes[2].plot(z.index.to_timestamp(), z.to_numpy(), color=theme.colors[1])
     axes[2].axhline(0, color=theme.muted, linewidth=0.8)
     axes[2].set_ylabel(theme.text(ko="계절 로그 차분", en="seasonal log diff."))
-    split_at = series[airline.TEST_START:].index[0].to_timestamp()
+    split_at = series[airline.TEST_START :].index[0].to_timestamp()
     for ax in axes:
         ax.axvline(split_at, color=theme.muted, linestyle="--", linewidth=1)
-    axes[0].annotate(theme.text(ko="테스트 구간", en="test"), (split_at, series.max()), xytext=(4, -10),
-                     textcoords="offset points", color=theme.muted)
+    axes[0].annotate(
+        theme.text(ko="테스트 구간", en="test"),
+        (split_at, series.max()),
+        xytext=(4, -10),
+        textcoords="offset points",
+        color=theme.muted,
+    )
     fig.align_ylabels(axes)
     return fig
 
 
-@figure("lstm-airline-curves", page="sequence/lstm-airline", needs=("lstm-airline-runs",))
+@figure(
+    "lstm-airline-curves",
+    page="sequence/lstm-airline",
+    needs=("lstm-airline-runs",),
+)
 def curves_figure(theme, lstm_airline_runs) -> Figure:
     fig = Figure(figsize=(6.4, 3.6))
     ax = fig.subplots()
-    labels = {"teacher": theme.text(ko="교사 강요 (1개월)", en="teacher forcing (1 month)"),
-              "closed": theme.text(ko="닫힌 루프 (24개월)", en="closed loop (24 months)")}
-    colors = {"teacher": theme.colors[1], "closed": theme.colors[0]}  # as in the forecast figure
+    labels = {
+        "teacher": theme.text(ko="교사 강요 (1개월)", en="teacher forcing (1 month)"),
+        "closed": theme.text(ko="닫힌 루프 (24개월)", en="closed loop (24 months)"),
+    }
+    # as in the forecast figure
+    colors = {"teacher": theme.colors[1], "closed": theme.colors[0]}
     for name, label in labels.items():
         color = colors[name]
-        losses = np.array([r["losses"] for r in lstm_airline_runs[name]["runs"]])  # (seeds, epochs)
+        runs = lstm_airline_runs[name]["runs"]
+        losses = np.array([r["losses"] for r in runs])  # (seeds, epochs)
         epochs = np.arange(1, losses.shape[1] + 1)
-        ax.fill_between(epochs, losses.min(0), losses.max(0), color=color, alpha=0.25, linewidth=0)
-        ax.plot(epochs, np.median(losses, 0), color=color,
-                label=theme.text(ko=f"{label}, 중앙값, 최솟값–최댓값", en=f"{label}, median, min–max"))
-    ax.set(xlabel=theme.text(ko="에폭", en="epoch"),
-           ylabel=theme.text(ko="학습 손실 (MSE, 스케일 조정)", en="training loss (MSE, scaled)"),
-           yscale="log")
+        ax.fill_between(
+            epochs, losses.min(0), losses.max(0), color=color, alpha=0.25, linewidth=0
+        )
+        ax.plot(
+            epochs,
+            np.median(losses, 0),
+            color=color,
+            label=theme.text(
+                ko=f"{label}, 중앙값, 최솟값–최댓값", en=f"{label}, median, min–max"
+            ),
+        )
+    ax.set(
+        xlabel=theme.text(ko="에폭", en="epoch"),
+        ylabel=theme.text(
+            ko="학습 손실 (MSE, 스케일 조정)", en="training loss (MSE, scaled)"
+        ),
+        yscale="log",
+    )
     ax.legend(loc="upper right")
     return fig
 
 
-@figure("lstm-airline-forecast", page="sequence/lstm-airline", data=("airline-passengers.csv",),
-        needs=("lstm-airline-runs", "lstm-airline-baselines"))
+@figure(
+    "lstm-airline-forecast",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+    needs=("lstm-airline-runs", "lstm-airline-baselines"),
+)
 def forecast_figure(theme, lstm_airline_runs, lstm_airline_baselines) -> Figure:
     series = airline.load_airline()
     _, test_part = airline.split(series)
     shown = series["1957-01":]
     t_test = test_part.index.to_timestamp()
     best = lstm_airline_baselines["best"]
-    names = {"seasonal_naive_drift": theme.text(ko="계절 나이브 + 드리프트", en="seasonal naive + drift"),
-             "holt_winters": "Holt-Winters", "sarima": "SARIMA",
-             "seasonal_naive": theme.text(ko="계절 나이브", en="seasonal naive"),
-             "naive": theme.text(ko="나이브", en="naive")}
+    names = {
+        "seasonal_naive_drift": theme.text(
+            ko="계절 나이브 + 드리프트", en="seasonal naive + drift"
+        ),
+        "holt_winters": "Holt-Winters",
+        "sarima": "SARIMA",
+        "seasonal_naive": theme.text(ko="계절 나이브", en="seasonal naive"),
+        "naive": theme.text(ko="나이브", en="naive"),
+    }
     fig = Figure(figsize=(6.4, 6.0))
     axes = fig.subplots(2, 1, sharex=True, sharey=True)
-    for ax, horizon, title in zip(axes, ("one_step", "recursive"),
-                                  (theme.text(ko="한 단계 앞 예측 (실제 과거 값을 입력으로)",
-                                              en="one step ahead (true history fed back)"),
-                                   theme.text(ko="24개월 재귀 예측 (자기 예측을 다시 입력으로)",
-                                              en="recursive, 24 months (own forecasts fed back)")), strict=True):
-        ax.plot(shown.index.to_timestamp(), shown.to_numpy(), color=theme.fg, linewidth=1.2,
-                label=theme.text(ko="실제 값", en="actual"))
+    titles = (
+        theme.text(
+            ko="한 단계 앞 예측 (실제 과거 값을 입력으로)",
+            en="one step ahead (true history fed back)",
+        ),
+        theme.text(
+            ko="24개월 재귀 예측 (자기 예측을 다시 입력으로)",
+            en="recursive, 24 months (own forecasts fed back)",
+        ),
+    )
+    for ax, horizon, title in zip(axes, ("one_step", "recursive"), titles, strict=True):
+        ax.plot(
+            shown.index.to_timestamp(),
+            shown.to_numpy(),
+            color=theme.fg,
+            linewidth=1.2,
+            label=theme.text(ko="실제 값", en="actual"),
+        )
         for name, color in (("teacher", theme.colors[1]), ("closed", theme.colors[0])):
-            runs = np.array([r[horizon] for r in lstm_airline_runs[name]["runs"]])  # (seeds, 24)
-            label = (theme.text(ko="LSTM, 교사 강요", en="LSTM, teacher forcing") if name == "teacher"
-                     else theme.text(ko="LSTM, 닫힌 루프", en="LSTM, closed loop"))
-            ax.fill_between(t_test, runs.min(0), runs.max(0), color=color, alpha=0.25, linewidth=0)
-            ax.plot(t_test, np.median(runs, 0), color=color,
-                    label=theme.text(ko=f"{label} (중앙값, 최솟값–최댓값)", en=f"{label} (median, min–max)"))
+            per_seed = lstm_airline_runs[name]["runs"]
+            runs = np.array([r[horizon] for r in per_seed])  # (seeds, 24)
+            label = (
+                theme.text(ko="LSTM, 교사 강요", en="LSTM, teacher forcing")
+                if name == "teacher"
+                else theme.text(ko="LSTM, 닫힌 루프", en="LSTM, closed loop")
+            )
+            ax.fill_between(
+                t_test, runs.min(0), runs.max(0), color=color, alpha=0.25, linewidth=0
+            )
+            ax.plot(
+                t_test,
+                np.median(runs, 0),
+                color=color,
+                label=theme.text(
+                    ko=f"{label} (중앙값, 최솟값–최댓값)",
+                    en=f"{label} (median, min–max)",
+                ),
+            )
         if horizon == "recursive":
-            ax.plot(t_test, lstm_airline_baselines[best]["forecast"], color=theme.colors[2], linestyle="--",
-                    label=theme.text(ko=f"{names[best]} (가장 좋은 기준 모델)", en=f"{names[best]} (best baseline)"))
+            ax.plot(
+                t_test,
+                lstm_airline_baselines[best]["forecast"],
+                color=theme.colors[2],
+                linestyle="--",
+                label=theme.text(
+                    ko=f"{names[best]} (가장 좋은 기준 모델)",
+                    en=f"{names[best]} (best baseline)",
+                ),
+            )
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(theme.text(ko="승객 수 (천 명)", en="passengers (1000s)"))
     axes[0].legend(loc="upper left", fontsize=8)

@@ -1,6 +1,7 @@
 """The TCN article (/sequence/tcn/): its listings and build jobs.
 
-The TCN itself is :mod:`snippets.sequence.tcn`, the adding problem :mod:`snippets.sequence.adding`.
+The TCN itself is :mod:`snippets.sequence.tcn`, the adding problem
+:mod:`snippets.sequence.adding`.
 Each output job's body is a listing on the page."""
 
 import numpy as np
@@ -24,19 +25,29 @@ from torch import nn
 
 
 class TCNForecaster(nn.Module):
-    """The LSTM article's forecaster with a TCN inside: (B, lookback, 1) windows -> (B, 1).
+    """The LSTM article's forecaster with a TCN inside:
+    (B, lookback, 1) windows -> (B, 1).
     Three blocks of kernel 2 see 1 + 2·(2³ − 1) = 15 ≥ 12 months."""
 
     def __init__(self, channels=(16, 16, 16), kernel_size: int = 2):
         super().__init__()
-        self.tcn = TCN(in_channels=1, out_features=1, channels=list(channels), kernel_size=kernel_size)
+        self.tcn = TCN(
+            in_channels=1,
+            out_features=1,
+            channels=list(channels),
+            kernel_size=kernel_size,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.tcn(x.transpose(1, 2))  # (B, lookback, 1) -> (B, 1, lookback) -> (B, 1)
+        x = x.transpose(1, 2)  # (B, lookback, 1) -> (B, 1, lookback)
+        return self.tcn(x)  # (B, 1, lookback) -> (B, 1)
+
+
 # --8<-- [end:airline]
 
 CONFIGS = ((2, 1), (2, 3), (2, 5), (3, 2), (3, 4), (5, 3))  # (kernel size k, blocks n)
-# from Bai, Kolter & Koltun (2018), table 1: adding problem, T = 600, test MSE (lower is better)
+# from Bai, Kolter & Koltun (2018), table 1: adding problem, T = 600, test MSE
+# (lower is better)
 PAPER = {"TCN": 5.8e-5, "LSTM": 0.164, "GRU": 5.3e-5}
 
 
@@ -45,7 +56,10 @@ def same_output():
     # --8<-- [start:show-same-output]
     for kernel_size, dilation in ((2, 1), (3, 2), (5, 4)):
         diff = padding_difference(kernel_size, dilation)
-        print(f"k={kernel_size}, d={dilation}: max |left padding - pad both sides + chomp| = {diff}")
+        print(
+            f"k={kernel_size}, d={dilation}: "
+            f"max |left padding - pad both sides + chomp| = {diff}"
+        )
     # --8<-- [end:show-same-output]
 
 
@@ -59,8 +73,12 @@ def shapes():
     for i, block in enumerate(model.blocks):
         h = block(h)
         print(f"block {i} (dilation {2**i}): {tuple(h.shape)}")
-    print("model(x):", tuple(model(x).shape), " model(x, return_sequence=True):",
-          tuple(model(x, return_sequence=True).shape))
+    print(
+        "model(x):",
+        tuple(model(x).shape),
+        " model(x, return_sequence=True):",
+        tuple(model(x, return_sequence=True).shape),
+    )
     # --8<-- [end:shapes]
 
 
@@ -73,7 +91,8 @@ def causality():
     changed = x.clone()
     changed[0, 0, 40] += 10.0  # change the input at step 40 only
     with torch.no_grad():
-        y, y_changed = model(x, return_sequence=True), model(changed, return_sequence=True)  # (1, 1, 60)
+        y = model(x, return_sequence=True)  # (1, 1, 60)
+        y_changed = model(changed, return_sequence=True)  # (1, 1, 60)
     diff = (y - y_changed).abs()[0, 0]
     print("max change of outputs 0..39: ", diff[:40].max().item())
     print("max change of outputs 40..59:", diff[40:].max().item())
@@ -84,7 +103,7 @@ def causality():
 def bad_config():
     # --8<-- [start:bad-config]
     model = TCN(in_channels=2, out_features=1, channels=[16, 16])
-    model(torch.randn(8, 100, 2))  # (batch, time, channels): the axes the wrong way round
+    model(torch.randn(8, 100, 2))  # (batch, time, channels): axes the wrong way round
     # --8<-- [end:bad-config]
 
 
@@ -95,38 +114,62 @@ def receptive() -> dict:
         torch.manual_seed(0)
         model = TCN(1, 1, [4] * n, kernel_size=k)
         formula = receptive_field(k, n)
-        rows.append({"k": k, "n": n, "formula": formula,
-                     "measured": measured_receptive_field(model, length=formula + 20)})
-    return {"rows": {f"r{i}": row for i, row in enumerate(rows)},  # r0, r1, ...: placeholders read dicts
-            "all_equal": all(r["formula"] == r["measured"] for r in rows)}
+        measured = measured_receptive_field(model, length=formula + 20)
+        rows.append({"k": k, "n": n, "formula": formula, "measured": measured})
+    return {
+        # r0, r1, ...: placeholders read dicts
+        "rows": {f"r{i}": row for i, row in enumerate(rows)},
+        "all_equal": all(r["formula"] == r["measured"] for r in rows),
+    }
 
 
 @figure("tcn-receptive-figure", page="sequence/tcn")
 def receptive_figure(themes):
-    """Which input steps reach the last output, measured by backpropagation, after 1..n blocks
-    (measured once, drawn per variant)."""
+    """Which input steps reach the last output, measured by backpropagation, after 1..n
+    blocks (measured once, drawn per variant)."""
     k, n, length = 2, 4, 40
     reached = {}
     for blocks in range(1, n + 1):
         torch.manual_seed(0)
-        reached[blocks] = input_steps_reached(TCN(1, 1, [4] * blocks, kernel_size=k), length).numpy()  # (length,)
+        model = TCN(1, 1, [4] * blocks, kernel_size=k)
+        reached[blocks] = input_steps_reached(model, length).numpy()  # (length,)
     steps = np.arange(length)
     for theme in themes:
         fig = Figure(figsize=(7.2, 2.8))
         ax = fig.subplots()
         for blocks, hit in reached.items():
-            ax.scatter(steps[~hit], np.full((~hit).sum(), blocks), s=14, color=theme.muted, alpha=0.5)
-            ax.scatter(steps[hit], np.full(hit.sum(), blocks), s=18, color=theme.colors[0])
+            row = np.full(length, blocks)  # (length,): this row's height
+            ax.scatter(steps[~hit], row[~hit], s=14, color=theme.muted, alpha=0.5)
+            ax.scatter(steps[hit], row[hit], s=18, color=theme.colors[0])
             formula = receptive_field(k, blocks)
-            label = theme.text(ko=f"시점 {hit.sum()}개 (공식 {formula})", en=f"{hit.sum()} steps (formula {formula})")
-            ax.annotate(label,
-                        (length - 0.5, blocks), xytext=(8, -3), textcoords="offset points", fontsize=8)
+            label = theme.text(
+                ko=f"시점 {hit.sum()}개 (공식 {formula})",
+                en=f"{hit.sum()} steps (formula {formula})",
+            )
+            ax.annotate(
+                label,
+                (length - 0.5, blocks),
+                xytext=(8, -3),
+                textcoords="offset points",
+                fontsize=8,
+            )
         ax.scatter([length - 1], [n + 0.7], marker="v", s=40, color=theme.colors[1])
-        ax.annotate(theme.text(ko="마지막 출력", en="last output"), (length - 1, n + 0.7), xytext=(-70, -3),
-                    textcoords="offset points", fontsize=8)
-        ax.set(xlabel=theme.text(ko="입력 시점", en="input time step"),
-               ylabel=theme.text(ko="블록 수 (팽창 1, 2, 4, …)", en="blocks (dilations 1, 2, 4, …)"),
-               yticks=range(1, n + 1), xlim=(-1, length + 14), ylim=(0.4, n + 1.1))
+        ax.annotate(
+            theme.text(ko="마지막 출력", en="last output"),
+            (length - 1, n + 0.7),
+            xytext=(-70, -3),
+            textcoords="offset points",
+            fontsize=8,
+        )
+        ax.set(
+            xlabel=theme.text(ko="입력 시점", en="input time step"),
+            ylabel=theme.text(
+                ko="블록 수 (팽창 1, 2, 4, …)", en="blocks (dilations 1, 2, 4, …)"
+            ),
+            yticks=range(1, n + 1),
+            xlim=(-1, length + 14),
+            ylim=(0.4, n + 1.1),
+        )
         ax.grid(False)
         yield fig
 
@@ -145,36 +188,68 @@ def adding_problem(length=adding.LENGTH, steps=adding.STEPS) -> dict:
 def adding_curves(theme, tcn_adding) -> Figure:
     fig = Figure(figsize=(6.4, 3.6))
     ax = fig.subplots()
-    for (name, run), color in zip(tcn_adding["models"].items(), theme.colors, strict=False):
-        ax.plot(run["steps"], run["curve"], color=color,
-                label=theme.text(ko=f"{name} (파라미터 {run['parameters']:,}개)",
-                                 en=f"{name} ({run['parameters']:,} parameters)"))
-    ax.axhline(tcn_adding["baseline_mse"], color=theme.muted, linestyle="--", linewidth=1,
-               label=theme.text(ko="항상 1을 예측 (기준 모델)", en="always predict 1"))
-    ax.set(xlabel=theme.text(ko="학습 스텝", en="training step"), ylabel=theme.text(ko="테스트 MSE", en="test MSE"),
-           yscale="log", title=theme.text(ko=f"덧셈 문제, T = {tcn_adding['length']}",
-                                          en=f"adding problem, T = {tcn_adding['length']}"))
+    models = tcn_adding["models"]
+    for (name, run), color in zip(models.items(), theme.colors, strict=False):
+        ax.plot(
+            run["steps"],
+            run["curve"],
+            color=color,
+            label=theme.text(
+                ko=f"{name} (파라미터 {run['parameters']:,}개)",
+                en=f"{name} ({run['parameters']:,} parameters)",
+            ),
+        )
+    ax.axhline(
+        tcn_adding["baseline_mse"],
+        color=theme.muted,
+        linestyle="--",
+        linewidth=1,
+        label=theme.text(ko="항상 1을 예측 (기준 모델)", en="always predict 1"),
+    )
+    ax.set(
+        xlabel=theme.text(ko="학습 스텝", en="training step"),
+        ylabel=theme.text(ko="테스트 MSE", en="test MSE"),
+        yscale="log",
+        title=theme.text(
+            ko=f"덧셈 문제, T = {tcn_adding['length']}",
+            en=f"adding problem, T = {tcn_adding['length']}",
+        ),
+    )
     ax.legend(loc="lower left", fontsize=8)
     return fig
 
 
-@values("tcn-airline", page="sequence/tcn", data=("airline-passengers.csv",),
-        needs=("lstm-airline-runs", "lstm-airline-baselines"), quick={"seeds": (0,), "epochs": 2})
-def tcn_airline(lstm_airline_runs, lstm_airline_baselines, seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
-    """The TCN in the LSTM article's setting: same split, scaler, windows, closed-loop objective,
-    epochs and seeds; only the network differs."""
+@values(
+    "tcn-airline",
+    page="sequence/tcn",
+    data=("airline-passengers.csv",),
+    needs=("lstm-airline-runs", "lstm-airline-baselines"),
+    quick={"seeds": (0,), "epochs": 2},
+)
+def tcn_airline(
+    lstm_airline_runs, lstm_airline_baselines, seeds=SEEDS, epochs=lstm.EPOCHS
+) -> dict:
+    """The TCN in the LSTM article's setting: same split, scaler, windows, closed-loop
+    objective, epochs and seeds; only the network differs."""
     series = airline.load_airline()
     _, test_part = airline.split(series)
+    kinds = ("one_step", "recursive")
     runs = []
     for seed in seeds:
-        out = lstm.fit_and_forecast(series, seed=seed, horizon=24, epochs=epochs, make_model=TCNForecaster)
-        runs.append({"seed": seed, "seconds": out["seconds"],
-                     **{h: airline.metrics(test_part, out[h]) for h in ("one_step", "recursive")}})
-    result = {h: {m: seed_summary([r[h][m] for r in runs]) for m in ("rmse", "mae", "mape")}
-              for h in ("one_step", "recursive")}
+        out = lstm.fit_and_forecast(
+            series, seed=seed, horizon=24, epochs=epochs, make_model=TCNForecaster
+        )
+        scores = {h: airline.metrics(test_part, out[h]) for h in kinds}
+        runs.append({"seed": seed, "seconds": out["seconds"], **scores})
+    result = {
+        h: {m: seed_summary([r[h][m] for r in runs]) for m in ("rmse", "mae", "mape")}
+        for h in kinds
+    }
     result["runs"] = runs
     result["parameters"] = sum(p.numel() for p in TCNForecaster().parameters())
     result["seconds_median"] = seed_summary([r["seconds"] for r in runs])["median"]
-    result["lstm_closed_rmse"] = lstm_airline_runs["closed"]["recursive"]["rmse"]["median"]
-    result["holt_winters_rmse"] = lstm_airline_baselines["holt_winters"]["recursive"]["rmse"]
+    closed_lstm = lstm_airline_runs["closed"]["recursive"]
+    holt_winters = lstm_airline_baselines["holt_winters"]["recursive"]
+    result["lstm_closed_rmse"] = closed_lstm["rmse"]["median"]
+    result["holt_winters_rmse"] = holt_winters["rmse"]
     return result

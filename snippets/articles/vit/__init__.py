@@ -1,1 +1,1 @@
-"""The vit section's articles: one module per page (see snippets/articles/__init__.py)."""
+"""The vit section's articles: one module per page (see snippets/articles/)."""

@@ -1,9 +1,10 @@
 """Listings, numbers and figures of /vit/attention-map/.
 
-The maps come from the digits ViT fine-tuned at 32×32 in /vit/fine-tuning/ (an 8×8 patch grid), and
-from timm's DeiT-Tiny when pretrained weights are found on this machine (never downloaded). The
-DeiT jobs declare where such weights can be (``external``): the jobs re-run when a file appears,
-changes or goes away there. Each output job's body is a listing on the page.
+The maps come from the digits ViT fine-tuned at 32×32 in /vit/fine-tuning/ (an 8×8 patch
+grid), and from timm's DeiT-Tiny when pretrained weights are found on this machine
+(never downloaded). The DeiT jobs declare where such weights can be (``external``): the
+jobs re-run when a file appears, changes or goes away there. Each output job's body is a
+listing on the page.
 """
 
 import math
@@ -42,15 +43,26 @@ def extract():
     images = images[:8]  # (8, 1, 32, 32): an 8×8 grid of 4×4 patches, T = 65 tokens
     with torch.no_grad():
         logits, attentions = model(images, return_attention=True)
-        print(f"{len(attentions)} blocks, each {tuple(attentions[0].shape)} (B, h, T, T)")
-        # Block 0 by hand: tokens, LayerNorm, q and k from the qkv layer, softmax(q·kᵀ/√d).
-        block, (B, h, T, d) = model.blocks[0], attentions[0].shape[:3] + (model.config.head_dim,)
-        tokens = torch.cat([model.cls_token.expand(B, -1, -1), model.patch_embed(images)], dim=1) + model.pos_embed
-        qkv = block.attn.qkv(block.norm1(tokens)).reshape(B, T, 3, h, d)  # (B, T, 3·D) -> (B, T, 3, h, d)
-        q, k = qkv[:, :, 0].transpose(1, 2), qkv[:, :, 1].transpose(1, 2)  # (B, T, h, d) -> (B, h, T, d) each
-        manual = (q @ k.transpose(-2, -1) / math.sqrt(d)).softmax(dim=-1)  # (B, h, T, T)
+        shape = tuple(attentions[0].shape)
+        print(f"{len(attentions)} blocks, each {shape} (B, h, T, T)")
+        # Block 0 by hand: tokens, LayerNorm, q and k from qkv, softmax(q·kᵀ/√d).
+        block = model.blocks[0]
+        B, h, T = attentions[0].shape[:3]
+        d = model.config.head_dim
+        cls = model.cls_token.expand(B, -1, -1)  # (B, 1, D)
+        patches = model.patch_embed(images)  # (B, N, D)
+        tokens = torch.cat([cls, patches], dim=1) + model.pos_embed  # (B, T, D)
+        qkv = block.attn.qkv(block.norm1(tokens))  # (B, T, D) -> (B, T, 3·D)
+        qkv = qkv.reshape(B, T, 3, h, d)  # (B, T, 3·D) -> (B, T, 3, h, d)
+        q = qkv[:, :, 0].transpose(1, 2)  # (B, T, h, d) -> (B, h, T, d)
+        k = qkv[:, :, 1].transpose(1, 2)  # (B, T, h, d) -> (B, h, T, d)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(d)  # (B, h, T, T)
+        manual = scores.softmax(dim=-1)  # (B, h, T, T)
     print("max |by hand - returned| =", (manual - attentions[0]).abs().max().item())
-    print("largest |row sum - 1| over all blocks:", max((a.sum(-1) - 1).abs().max().item() for a in attentions))
+    print(
+        "largest |row sum - 1| over all blocks:",
+        max((a.sum(-1) - 1).abs().max().item() for a in attentions),
+    )
     # --8<-- [end:extract]
 
 
@@ -59,9 +71,15 @@ def timm_fused():
     # --8<-- [start:timm-fused]
     import timm
 
-    from snippets.vit.model import VisionTransformer, ViTConfig, load_timm_state_dict, set_fused_attention
+    from snippets.vit.model import (
+        VisionTransformer,
+        ViTConfig,
+        load_timm_state_dict,
+        set_fused_attention,
+    )
 
-    reference = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()  # random weights: a check only
+    # random weights: a check only
+    reference = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()
     ours = VisionTransformer(ViTConfig.deit_tiny()).eval()
     load_timm_state_dict(ours, reference.state_dict())
     images = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
@@ -72,8 +90,13 @@ def timm_fused():
     with torch.no_grad():
         _, ours_maps = ours(images, return_attention=True)
     print(f"{len(maps[True])} blocks, each {tuple(maps[True][0].shape)}")
-    fused_gap = max((on - off).abs().max().item() for on, off in zip(maps[True], maps[False], strict=True))
-    ours_gap = max((a - b).abs().max().item() for a, b in zip(maps[True], ours_maps, strict=True))
+    fused_gap = max(
+        (on - off).abs().max().item()
+        for on, off in zip(maps[True], maps[False], strict=True)
+    )
+    ours_gap = max(
+        (a - b).abs().max().item() for a, b in zip(maps[True], ours_maps, strict=True)
+    )
     print(f"max |fused on - fused off| = {fused_gap:.1e}")
     print(f"max |timm - ours|          = {ours_gap:.1e}")
     # --8<-- [end:timm-fused]
@@ -83,43 +106,60 @@ def timm_fused():
 def rollout_known():
     # --8<-- [start:rollout-known]
     T, depth = 5, 3
-    identity = [torch.eye(T).expand(1, 2, T, T)] * depth  # every head of every block attends to itself
-    uniform = [torch.full((1, 2, T, T), 1 / T)] * depth  # every token attends equally to all T tokens
-    print("identity, rollout = I at every depth:", torch.allclose(attention_rollout(identity)[0], torch.eye(T)))
+    identity = [torch.eye(T).expand(1, 2, T, T)] * depth  # every head attends to itself
+    uniform = [torch.full((1, 2, T, T), 1 / T)] * depth  # all T tokens weighted equally
+    print(
+        "identity, rollout = I at every depth:",
+        torch.allclose(attention_rollout(identity)[0], torch.eye(T)),
+    )
     rollout = attention_rollout(uniform)[0]  # (depth, T, T)
     for layer in range(depth):
         r = rollout[layer]
-        print(f"uniform, depth {layer + 1}: diagonal {r[0, 0].item():.4f}, off-diagonal {r[0, 1].item():.4f}, "
-              f"row sums {r.sum(-1).min().item():.4f}..{r.sum(-1).max().item():.4f}")
+        print(
+            f"uniform, depth {layer + 1}: diagonal {r[0, 0].item():.4f}, "
+            f"off-diagonal {r[0, 1].item():.4f}, "
+            f"row sums {r.sum(-1).min().item():.4f}..{r.sum(-1).max().item():.4f}"
+        )
     # --8<-- [end:rollout-known]
 
 
 def _digits_model_and_data(vit_finetune_resolution):
-    model, _ = digits.load_checkpoint(vit_finetune_resolution["files"]["vit-digits-32.pt"])
+    checkpoint = vit_finetune_resolution["files"]["vit-digits-32.pt"]
+    model, _ = digits.load_checkpoint(checkpoint)
     _, (images, labels) = digits.load_data(model.config.img_size)
     return model, images, labels
 
 
 def _ink_patches(images: torch.Tensor, grid: int) -> torch.Tensor:
-    """(B, g, g) booleans: the patches where the digit is, brighter than halfway between the image's
-    darkest and brightest patch (patch brightness = mean pixel value)."""
+    """(B, g, g) booleans: the patches where the digit is.
+
+    Those brighter than halfway between the image's darkest and brightest patch (patch
+    brightness = mean pixel value).
+    """
     B, _, H, W = images.shape
     p = H // grid
-    brightness = images[:, 0].reshape(B, grid, p, grid, p).mean(dim=(2, 4))  # (B, H, W) -> (B, g, g)
-    low, high = brightness.flatten(1).min(1).values, brightness.flatten(1).max(1).values  # (B,) each
+    patches = images[:, 0].reshape(B, grid, p, grid, p)  # (B, H, W) -> (B, g, p, g, p)
+    brightness = patches.mean(dim=(2, 4))  # (B, g, g)
+    flat = brightness.flatten(1)  # (B, N)
+    low, high = flat.min(1).values, flat.max(1).values  # (B,) each
     return brightness > ((low + high) / 2)[:, None, None]  # (B, g, g)
 
 
 def _evenness(maps: torch.Tensor) -> float:
-    """Mean normalised entropy of (B, g, g) maps over the patches: 1 for a map spread evenly over all
-    patches, 0 for one on a single patch."""
-    p = maps.flatten(1) / maps.flatten(1).sum(1, keepdim=True)  # (B, N), each row sums to 1
+    """Mean normalised entropy of (B, g, g) maps over the patches.
+
+    1 for a map spread evenly over all patches, 0 for one on a single patch.
+    """
+    p = maps.flatten(1) / maps.flatten(1).sum(1, keepdim=True)  # (B, N), rows sum to 1
     entropy = -(p * p.clamp_min(1e-12).log()).sum(1)  # (B,)
     return (entropy / math.log(p.shape[1])).mean().item()
 
 
 def _share_on(maps: torch.Tensor, where: torch.Tensor) -> float:
-    """Mean over images of the share of a (B, g, g) map's mass that lies where ``where`` (B, g, g) is true."""
+    """Mean over images of the share of a map's mass that lies where ``where`` is true.
+
+    ``maps`` and ``where`` are both (B, g, g).
+    """
     return ((maps * where).flatten(1).sum(1) / maps.flatten(1).sum(1)).mean().item()
 
 
@@ -130,37 +170,60 @@ def digits_attention(vit_finetune_resolution) -> dict:
     config = model.config
     with torch.no_grad():
         logits, attentions = model(images, return_attention=True)
-    distance = mean_attention_distance(attentions, config.grid_size, config.patch_size)  # (L, h)
-    rollout = rollout_cls_map(attention_rollout(attentions), config.grid_size)  # (B, L, g, g)
-    per_head = cls_attention(attentions, config.grid_size)  # (B, L, h, g, g)
+    grid = config.grid_size
+    distance = mean_attention_distance(attentions, grid, config.patch_size)  # (L, h)
+    rollout = rollout_cls_map(attention_rollout(attentions), grid)  # (B, L, g, g)
+    per_head = cls_attention(attentions, grid)  # (B, L, h, g, g)
     cls = per_head.mean(dim=2)  # (B, L, h, g, g) -> (B, L, g, g): heads averaged
-    ink = _ink_patches(images, config.grid_size)  # (B, g, g)
+    ink = _ink_patches(images, grid)  # (B, g, g)
     depths = range(config.depth)
     # by depth, keyed d1..dL (the page's placeholders index dicts, not lists)
     return {
-        "accuracy": (logits.argmax(1) == labels).float().mean().item(), "n_test": len(labels),
+        "accuracy": (logits.argmax(1) == labels).float().mean().item(),
+        "n_test": len(labels),
         "n_train": vit_finetune_resolution["n_train"],
-        "img_size": config.img_size, "grid": config.grid_size, "patch": config.patch_size, "depth": config.depth,
-        "heads": config.num_heads, "tokens": 1 + config.num_patches,
+        "img_size": config.img_size,
+        "grid": config.grid_size,
+        "patch": config.patch_size,
+        "depth": config.depth,
+        "heads": config.num_heads,
+        "tokens": 1 + config.num_patches,
         "distance": distance.tolist(),
-        "uniform_distance": mean_attention_distance([torch.full_like(attentions[0], 1.0)], config.grid_size,
-                                                    config.patch_size)[0, 0].item(),
+        "uniform_distance": mean_attention_distance(
+            [torch.full_like(attentions[0], 1.0)], grid, config.patch_size
+        )[0, 0].item(),
         "distance_range": {"min": distance.min().item(), "max": distance.max().item()},
-        "ink": {"patches": ink.float().mean().item(),  # share of the patches that hold ink
-                "rollout": {f"d{i + 1}": _share_on(rollout[:, i], ink) for i in depths},
-                "cls": {f"d{i + 1}": _share_on(cls[:, i], ink) for i in depths}},
+        "ink": {
+            "patches": ink.float().mean().item(),  # share of the patches that hold ink
+            "rollout": {f"d{i + 1}": _share_on(rollout[:, i], ink) for i in depths},
+            "cls": {f"d{i + 1}": _share_on(cls[:, i], ink) for i in depths},
+        },
         # 1: spread evenly over all patches; lower: concentrated on a few
-        "evenness": {"rollout": {f"d{i + 1}": _evenness(rollout[:, i]) for i in depths},
-                     "cls_heads": {f"d{i + 1}": _evenness(per_head[:, i].flatten(0, 1)) for i in depths}},
+        "evenness": {
+            "rollout": {f"d{i + 1}": _evenness(rollout[:, i]) for i in depths},
+            "cls_heads": {
+                f"d{i + 1}": _evenness(per_head[:, i].flatten(0, 1)) for i in depths
+            },
+        },
     }
 
 
 def _overlay(ax, image: np.ndarray, heat: np.ndarray) -> None:
-    """A grey image with a (g, g) map over it, stretched to the image's size, scaled to its own maximum."""
+    """A grey image with a (g, g) map over it, stretched to the image's size.
+
+    The map is scaled to its own maximum.
+    """
     size = image.shape[0]
     ax.imshow(image, cmap="gray", interpolation="nearest")
-    ax.imshow(heat / heat.max(), cmap="inferno", alpha=0.6, vmin=0, vmax=1, interpolation="nearest",
-              extent=(-0.5, size - 0.5, size - 0.5, -0.5))
+    ax.imshow(
+        heat / heat.max(),
+        cmap="inferno",
+        alpha=0.6,
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+        extent=(-0.5, size - 0.5, size - 0.5, -0.5),
+    )
     ax.set_axis_off()
 
 
@@ -168,13 +231,21 @@ def _examples(images: torch.Tensor, labels: torch.Tensor) -> list[int]:
     return [int((labels == digit).nonzero()[0]) for digit in EXAMPLE_DIGITS]
 
 
-@figure("vit-attn-cls-maps", page="vit/attention-map", needs=("vit-finetune-resolution",), format="png")
+@figure(
+    "vit-attn-cls-maps",
+    page="vit/attention-map",
+    needs=("vit-finetune-resolution",),
+    format="png",
+)
 def cls_maps(themes, vit_finetune_resolution):
-    """The class token's attention for one test digit: one row per block, one column per head."""
+    """The class token's attention for one test digit.
+
+    One row per block, one column per head.
+    """
     model, images, labels = _digits_model_and_data(vit_finetune_resolution)
     index = _examples(images, labels)[0]
     with torch.no_grad():
-        _, attentions = model(images[index:index + 1], return_attention=True)
+        _, attentions = model(images[index : index + 1], return_attention=True)
     maps = cls_attention(attentions, model.config.grid_size)[0]  # (L, h, g, g)
     for theme in themes:
         yield _cls_grid(theme, images[index, 0].numpy(), maps)
@@ -189,28 +260,46 @@ def _cls_grid(theme, picture: np.ndarray, maps: torch.Tensor) -> Figure:
             ax = axes[layer, head]
             _overlay(ax, picture, maps[layer, head].numpy())
             if layer == 0:
-                ax.set_title(theme.text(ko=f"헤드 {head + 1}", en=f"head {head + 1}"), fontsize="small")
+                ax.set_title(
+                    theme.text(ko=f"헤드 {head + 1}", en=f"head {head + 1}"),
+                    fontsize="small",
+                )
             if head == 0:
-                ax.text(-0.08, 0.5, theme.text(ko=f"블록 {layer + 1}", en=f"block {layer + 1}"),
-                        transform=ax.transAxes, rotation=90,
-                        ha="right", va="center", fontsize="small")
+                ax.text(
+                    -0.08,
+                    0.5,
+                    theme.text(ko=f"블록 {layer + 1}", en=f"block {layer + 1}"),
+                    transform=ax.transAxes,
+                    rotation=90,
+                    ha="right",
+                    va="center",
+                    fontsize="small",
+                )
     fig.tight_layout()
     return fig
 
 
-@figure("vit-attn-rollout", page="vit/attention-map", needs=("vit-finetune-resolution",), format="png")
+@figure(
+    "vit-attn-rollout",
+    page="vit/attention-map",
+    needs=("vit-finetune-resolution",),
+    format="png",
+)
 def rollout_maps(themes, vit_finetune_resolution):
     """Attention rollout of the class token after each depth, for four test digits."""
     model, images, labels = _digits_model_and_data(vit_finetune_resolution)
     chosen = _examples(images, labels)
     with torch.no_grad():
         _, attentions = model(images[chosen], return_attention=True)
-    maps = rollout_cls_map(attention_rollout(attentions), model.config.grid_size)  # (4, L, g, g)
+    grid = model.config.grid_size
+    maps = rollout_cls_map(attention_rollout(attentions), grid)  # (4, L, g, g)
     for theme in themes:
         yield _rollout_grid(theme, images, chosen, maps)
 
 
-def _rollout_grid(theme, images: torch.Tensor, chosen: list[int], maps: torch.Tensor) -> Figure:
+def _rollout_grid(
+    theme, images: torch.Tensor, chosen: list[int], maps: torch.Tensor
+) -> Figure:
     L = maps.shape[1]
     fig = Figure(figsize=(1.5 * (L + 1), 1.5 * len(chosen) + 0.3))
     axes = fig.subplots(len(chosen), L + 1)
@@ -221,8 +310,10 @@ def _rollout_grid(theme, images: torch.Tensor, chosen: list[int], maps: torch.Te
         for layer in range(L):
             _overlay(axes[row, layer + 1], picture, maps[row, layer].numpy())
             if row == 0:
-                axes[row, layer + 1].set_title(theme.text(ko=f"깊이 {layer + 1}", en=f"depth {layer + 1}"),
-                                               fontsize="small")
+                axes[row, layer + 1].set_title(
+                    theme.text(ko=f"깊이 {layer + 1}", en=f"depth {layer + 1}"),
+                    fontsize="small",
+                )
     axes[0, 0].set_title(theme.text(ko="입력", en="input"), fontsize="small")
     fig.tight_layout()
     return fig
@@ -230,47 +321,80 @@ def _rollout_grid(theme, images: torch.Tensor, chosen: list[int], maps: torch.Te
 
 @figure("vit-attn-distance", page="vit/attention-map", needs=("vit-attn-digits",))
 def distance_plot(theme, vit_attn_digits) -> Figure:
-    """Mean attention distance of every head against depth (the ViT paper's figure 7, right)."""
+    """Mean attention distance of each head against depth (ViT paper, fig. 7, right)."""
     distance = np.array(vit_attn_digits["distance"])  # (L, h)
     L, h = distance.shape
     fig = Figure(figsize=(4.8, 3.4))
     ax = fig.subplots()
     for head in range(h):
-        ax.scatter(np.arange(1, L + 1), distance[:, head], color=theme.colors[head % len(theme.colors)],
-                   label=theme.text(ko=f"헤드 {head + 1}", en=f"head {head + 1}"), s=24)
+        ax.scatter(
+            np.arange(1, L + 1),
+            distance[:, head],
+            color=theme.colors[head % len(theme.colors)],
+            label=theme.text(ko=f"헤드 {head + 1}", en=f"head {head + 1}"),
+            s=24,
+        )
     uniform = vit_attn_digits["uniform_distance"]
-    ax.axhline(uniform, color=theme.muted, linestyle="--", linewidth=1,
-               label=theme.text(ko="모든 패치를 똑같이 볼 때", en="every patch weighted equally"))
-    ax.set(xlabel=theme.text(ko="블록 (깊이)", en="block (depth)"),
-           ylabel=theme.text(ko="평균 어텐션 거리 (픽셀)", en="mean attention distance (pixels)"),
-           xticks=range(1, L + 1),
-           xlim=(0.5, L + 0.5), ylim=(0, 1.3 * max(distance.max(), uniform)))
+    ax.axhline(
+        uniform,
+        color=theme.muted,
+        linestyle="--",
+        linewidth=1,
+        label=theme.text(
+            ko="모든 패치를 똑같이 볼 때", en="every patch weighted equally"
+        ),
+    )
+    ax.set(
+        xlabel=theme.text(ko="블록 (깊이)", en="block (depth)"),
+        ylabel=theme.text(
+            ko="평균 어텐션 거리 (픽셀)", en="mean attention distance (pixels)"
+        ),
+        xticks=range(1, L + 1),
+        xlim=(0.5, L + 0.5),
+        ylim=(0, 1.3 * max(distance.max(), uniform)),
+    )
     ax.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
     return fig
 
 
-# Where find_deit_tiny_weights looks for pretrained weights: the DeiT jobs re-run when a file
-# appears, changes or goes there (a literal: the build reads it without importing this module;
-# tests/articles/vit/test_attention_map.py checks it against the loader).
+# Where find_deit_tiny_weights looks for pretrained weights: the DeiT jobs re-run when a
+# file appears, changes or goes there (a literal: the build reads it without importing
+# this module; tests/articles/vit/test_attention_map.py checks it against the loader).
 DEIT_WEIGHTS = (
     "$MODEL_NOTES_DEIT_TINY_WEIGHTS",
-    "$HF_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
-    "$HUGGINGFACE_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
-    "$HF_HOME/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
-    "$XDG_CACHE_HOME/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
-    "~/.cache/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k/snapshots/*/model.safetensors",
+    (
+        "$HF_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k"
+        "/snapshots/*/model.safetensors"
+    ),
+    (
+        "$HUGGINGFACE_HUB_CACHE/models--timm--deit_tiny_patch16_224.fb_in1k"
+        "/snapshots/*/model.safetensors"
+    ),
+    (
+        "$HF_HOME/hub/models--timm--deit_tiny_patch16_224.fb_in1k"
+        "/snapshots/*/model.safetensors"
+    ),
+    (
+        "$XDG_CACHE_HOME/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k"
+        "/snapshots/*/model.safetensors"
+    ),
+    (
+        "~/.cache/huggingface/hub/models--timm--deit_tiny_patch16_224.fb_in1k"
+        "/snapshots/*/model.safetensors"
+    ),
 )
 
 
 @output("vit-deit-status", page="vit/attention-map", external=DEIT_WEIGHTS)
 def deit_status():
     # --8<-- [start:deit]
-    model, message = load_deit_tiny()  # a path argument, $MODEL_NOTES_DEIT_TINY_WEIGHTS or the Hugging Face cache
+    # from a path argument, $MODEL_NOTES_DEIT_TINY_WEIGHTS or the Hugging Face cache
+    model, message = load_deit_tiny()
     print(message)
     if model is not None:
-        images, photo = load_photo(224)  # scikit-image's chelsea, cropped like DeiT's evaluation images
-        logits, attentions = timm_attention(model, images)  # 12 blocks of (1, 3, 197, 197)
+        images, photo = load_photo(224)  # chelsea, cropped like DeiT's eval images
+        logits, attentions = timm_attention(model, images)  # 12 × (1, 3, 197, 197)
         for name, probability in top_classes(logits, k=3):
             print(f"{probability:6.1%}  {name}")
     # --8<-- [end:deit]
@@ -278,35 +402,59 @@ def deit_status():
 
 @values("vit-deit-attention", page="vit/attention-map", external=DEIT_WEIGHTS)
 def deit_attention() -> dict:
-    """Whether pretrained DeiT-Tiny weights were found and, if so, numbers about its attention on chelsea."""
+    """Whether pretrained DeiT-Tiny weights were found.
+
+    If so, also numbers about its attention on chelsea.
+    """
     model, message = load_deit_tiny()
     if model is None:
         return {"available": False, "message": message}
     images, _ = load_photo(224)
     logits, attentions = timm_attention(model, images)
     grid = int(math.isqrt(attentions[0].shape[-1] - 1))
-    distance = mean_attention_distance(attentions, grid, model.patch_embed.patch_size[0])  # (12, 3)
+    patch = model.patch_embed.patch_size[0]
+    distance = mean_attention_distance(attentions, grid, patch)  # (12, 3)
     top = top_classes(logits, k=3)
-    return {"available": True, "message": message, "grid": grid,
-            "top": {"name": top[0][0], "probability": top[0][1]},
-            "distance": distance.tolist(),
-            "distance_first": {"min": distance[0].min().item(), "max": distance[0].max().item()},
-            "distance_last": {"min": distance[-1].min().item(), "max": distance[-1].max().item()}}
+    return {
+        "available": True,
+        "message": message,
+        "grid": grid,
+        "top": {"name": top[0][0], "probability": top[0][1]},
+        "distance": distance.tolist(),
+        "distance_first": {
+            "min": distance[0].min().item(),
+            "max": distance[0].max().item(),
+        },
+        "distance_last": {
+            "min": distance[-1].min().item(),
+            "max": distance[-1].max().item(),
+        },
+    }
 
 
-@figure("vit-deit-maps", page="vit/attention-map", needs=("vit-deit-attention",), format="png")
+@figure(
+    "vit-deit-maps",
+    page="vit/attention-map",
+    needs=("vit-deit-attention",),
+    format="png",
+)
 def deit_maps(themes, vit_deit_attention):
-    """DeiT-Tiny on chelsea: the last block's class-token attention per head, and the rollout at four depths.
+    """DeiT-Tiny on chelsea: class-token attention and rollout.
 
-    Drawn only with pretrained weights. Without them the figure says so in words (the page then shows
-    its fallback note instead of this figure): a randomly initialised network's maps mean nothing.
+    The last block's class-token attention per head, and the rollout at four depths.
+    Drawn only with pretrained weights. Without them the figure says so in words (the
+    page then shows its fallback note instead of this figure): a randomly initialised
+    network's maps mean nothing.
     """
     if not vit_deit_attention["available"]:
         for theme in themes:
             fig = Figure(figsize=(6.0, 1.0))
-            fig.text(0.5, 0.5, theme.text(ko="이 빌드에는 사전 학습한 DeiT-Tiny 가중치가 없어 맵을 그리지 않았습니다.",
-                                          en="No pretrained DeiT-Tiny weights in this build: no maps."),
-                     ha="center", va="center")
+            message = theme.text(
+                ko="이 빌드에는 사전 학습한 DeiT-Tiny 가중치가 없어 "
+                "맵을 그리지 않았습니다.",
+                en="No pretrained DeiT-Tiny weights in this build: no maps.",
+            )
+            fig.text(0.5, 0.5, message, ha="center", va="center")
             yield fig
         return
     model, _ = load_deit_tiny()
@@ -319,7 +467,9 @@ def deit_maps(themes, vit_deit_attention):
         yield _deit_grid(theme, photo, last, rollout, len(attentions))
 
 
-def _deit_grid(theme, photo: torch.Tensor, last: torch.Tensor, rollout: torch.Tensor, blocks: int) -> Figure:
+def _deit_grid(
+    theme, photo: torch.Tensor, last: torch.Tensor, rollout: torch.Tensor, blocks: int
+) -> Figure:
     depths = (1, 4, 8, blocks)
     picture = photo.mean(dim=-1).numpy()  # grey, so the map's colours stand out
     fig = Figure(figsize=(7.6, 4.0))
@@ -329,10 +479,15 @@ def _deit_grid(theme, photo: torch.Tensor, last: torch.Tensor, rollout: torch.Te
     axes[0, 0].set_title(theme.text(ko="입력", en="input"), fontsize="small")
     for head in range(last.shape[0]):
         _overlay(axes[0, head + 1], picture, last[head].numpy())
-        title = theme.text(ko=f"블록 {blocks}, 헤드 {head + 1}", en=f"block {blocks}, head {head + 1}")
+        title = theme.text(
+            ko=f"블록 {blocks}, 헤드 {head + 1}", en=f"block {blocks}, head {head + 1}"
+        )
         axes[0, head + 1].set_title(title, fontsize="small")
     for col, depth in enumerate(depths):
         _overlay(axes[1, col], picture, rollout[depth - 1].numpy())
-        axes[1, col].set_title(theme.text(ko=f"롤아웃, 깊이 {depth}", en=f"rollout, depth {depth}"), fontsize="small")
+        axes[1, col].set_title(
+            theme.text(ko=f"롤아웃, 깊이 {depth}", en=f"rollout, depth {depth}"),
+            fontsize="small",
+        )
     fig.tight_layout()
     return fig

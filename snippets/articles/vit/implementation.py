@@ -5,7 +5,6 @@ The model is the library module :mod:`snippets.vit.model`, the digits training
 breakdown, and the digits checkpoint (``vit-digits``) that the other ViT articles reuse.
 Each output job's body is a listing on the page."""
 
-
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -28,7 +27,8 @@ import torch
 @output("vit-shapes", page="vit/implementation")
 def shapes():
     # --8<-- [start:shapes]
-    config = ViTConfig.deit_tiny()  # 224×224 images, 16×16 patches, D = 192, 12 blocks, 3 heads
+    # 224×224 images, 16×16 patches, D = 192, 12 blocks, 3 heads
+    config = ViTConfig.deit_tiny()
     model = VisionTransformer(config).eval()
     x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
@@ -40,7 +40,10 @@ def shapes():
         tokens = tokens + model.pos_embed
         print(f"{'+ pos_embed':>22}: {tuple(tokens.shape)}")
         tokens, attention = model.blocks[0](tokens, return_attention=True)
-        print(f"{'blocks[0]':>22}: {tuple(tokens.shape)}, attention {tuple(attention.shape)}")
+        print(
+            f"{'blocks[0]':>22}: {tuple(tokens.shape)}, "
+            f"attention {tuple(attention.shape)}"
+        )
         for block in model.blocks[1:]:
             tokens, _ = block(tokens)
         tokens = model.norm(tokens)
@@ -72,7 +75,8 @@ def timm_equal():
 
     from snippets.vit.model import count_parameters, set_fused_attention
 
-    reference = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()  # random weights
+    # random weights
+    reference = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()
     ours = VisionTransformer(ViTConfig.deit_tiny()).eval()
     load_timm_state_dict(ours, reference.state_dict())  # every key by name and shape
     x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(2))
@@ -81,7 +85,10 @@ def timm_equal():
         with torch.no_grad():
             diff = (ours(x) - reference(x)).abs().max().item()
         print(f"timm fused attention {fused!s:5}: max |ours - timm| = {diff:.2e}")
-    print(f"parameters: ours {count_parameters(ours):,}, timm {count_parameters(reference):,}")
+    print(
+        f"parameters: ours {count_parameters(ours):,}, "
+        f"timm {count_parameters(reference):,}"
+    )
     # --8<-- [end:timm-equal]
 
 
@@ -97,65 +104,112 @@ def timm_check() -> dict:
     for fused in (True, False):
         set_fused_attention(reference, fused)
         with torch.no_grad():
-            diffs["fused" if fused else "explicit"] = (ours(x) - reference(x)).abs().max().item()
-    return {"max_diff": max(diffs.values()), **diffs,
-            "ours": count_parameters(ours), "timm": count_parameters(reference)}
+            diff = (ours(x) - reference(x)).abs().max().item()
+        diffs["fused" if fused else "explicit"] = diff
+    return {
+        "max_diff": max(diffs.values()),
+        **diffs,
+        "ours": count_parameters(ours),
+        "timm": count_parameters(reference),
+    }
 
 
 @output("vit-bad-input", page="vit/implementation", raises="ValueError")
 def bad_input():
     # --8<-- [start:bad-input]
     model = VisionTransformer(ViTConfig.deit_tiny())
-    model(torch.randn(1, 3, 256, 256))  # divisible by 16, but not the 224 the model was built for
+    # divisible by 16, but not the 224 the model was built for
+    model(torch.randn(1, 3, 256, 256))
     # --8<-- [end:bad-input]
 
 
-@output("vit-bad-state-dict", page="vit/implementation", raises="StateDictMismatchError")
+@output(
+    "vit-bad-state-dict", page="vit/implementation", raises="StateDictMismatchError"
+)
 def bad_state_dict():
     # --8<-- [start:bad-state-dict]
     state = VisionTransformer(ViTConfig.deit_tiny()).state_dict()
     del state["blocks.11.mlp.fc2.bias"]  # a missing key
-    state["blocks.0.attn.qkv.weight"] = state["blocks.0.attn.qkv.weight"][:, :96]  # a wrong shape
+    key = "blocks.0.attn.qkv.weight"
+    state[key] = state[key][:, :96]  # a wrong shape
     state["head.scale"] = torch.ones(1)  # a key our model does not have
     load_timm_state_dict(VisionTransformer(ViTConfig.deit_tiny()), state)
     # --8<-- [end:bad-state-dict]
 
 
 def breakdown(config: ViTConfig) -> dict:
-    """Parameters per component of a built model (on the meta device: no memory is allocated)."""
+    """Parameters per component of a built model (on the meta device: no memory is
+    allocated)."""
     with torch.device("meta"):
         model = VisionTransformer(config)
 
     def count(prefix):
-        return sum(p.numel() for n, p in model.named_parameters() if n.startswith(prefix))
+        return sum(
+            p.numel() for n, p in model.named_parameters() if n.startswith(prefix)
+        )
 
-    block = {part: count(f"blocks.0.{part}") for part in ("norm1", "attn", "norm2", "mlp")}
+    block = {
+        part: count(f"blocks.0.{part}") for part in ("norm1", "attn", "norm2", "mlp")
+    }
     parts = {
-        "patch_embed": count("patch_embed"), "cls_token": count("cls_token"), "pos_embed": count("pos_embed"),
-        "blocks": count("blocks."), "norm": count("norm."), "head": count("head"),
+        "patch_embed": count("patch_embed"),
+        "cls_token": count("cls_token"),
+        "pos_embed": count("pos_embed"),
+        "blocks": count("blocks."),
+        "norm": count("norm."),
+        "head": count("head"),
     }
     total = count_parameters(model)
     assert sum(parts.values()) == total == config.num_parameters()
-    return {"parts": parts, "block": block, "depth": config.depth, "total": total,
-            "blocks_share": parts["blocks"] / total}
+    return {
+        "parts": parts,
+        "block": block,
+        "depth": config.depth,
+        "total": total,
+        "blocks_share": parts["blocks"] / total,
+    }
 
 
 @values("vit-param-breakdown", page="vit/implementation")
 def param_breakdown() -> dict:
-    return {"digits": breakdown(digits.DIGITS_CONFIG), "deit_tiny": breakdown(ViTConfig.deit_tiny())}
+    return {
+        "digits": breakdown(digits.DIGITS_CONFIG),
+        "deit_tiny": breakdown(ViTConfig.deit_tiny()),
+    }
 
 
-@values("vit-digits", page="vit/implementation", files=("vit-digits.pt",), quick={"epochs": 1})
+@values(
+    "vit-digits",
+    page="vit/implementation",
+    files=("vit-digits.pt",),
+    quick={"epochs": 1},
+)
 def train_digits(outdir, epochs=digits.EPOCHS) -> dict:
-    """The digits ViT, trained once per change of its code; the checkpoint is reused by other articles."""
-    model, history, seconds = digits.train_digits_vit(epochs=epochs, seed=0, num_threads=1)
-    digits.save_checkpoint(outdir / "vit-digits.pt", model, seed=0, img_size=digits.DIGITS_CONFIG.img_size,
-                           split_seed=0, history=history)
+    """The digits ViT, trained once per change of its code; the checkpoint is reused by
+    other articles."""
+    model, history, seconds = digits.train_digits_vit(
+        epochs=epochs, seed=0, num_threads=1
+    )
+    digits.save_checkpoint(
+        outdir / "vit-digits.pt",
+        model,
+        seed=0,
+        img_size=digits.DIGITS_CONFIG.img_size,
+        split_seed=0,
+        history=history,
+    )
     (X_train, _), (X_test, _) = digits.load_data(digits.DIGITS_CONFIG.img_size)
-    return {"history": history, "seconds": seconds, "accuracy": history["test_accuracy"][-1],
-            "best": max(history["test_accuracy"]), "epochs": len(history["train_loss"]),
-            "parameters": count_parameters(model), "n_train": len(X_train), "n_test": len(X_test),
-            "threads": 1}
+    return {
+        "history": history,
+        "seconds": seconds,
+        "accuracy": history["test_accuracy"][-1],
+        "best": max(history["test_accuracy"]),
+        "epochs": len(history["train_loss"]),
+        "parameters": count_parameters(model),
+        "n_train": len(X_train),
+        "n_test": len(X_test),
+        "threads": 1,
+    }
 
 
 @output("vit-digits-one-run", page="vit/implementation")
@@ -166,9 +220,11 @@ def digits_short_run():
 
     train_data, test_data = digits.load_data(img_size=16)
     model = digits.make_model(digits.DIGITS_CONFIG, seed=0)
-    print("images:", tuple(train_data[0].shape), "parameters:", f"{count_parameters(model):,}")
+    parameters = f"{count_parameters(model):,}"
+    print("images:", tuple(train_data[0].shape), "parameters:", parameters)
     history = digits.train(model, train_data, test_data, epochs=3, seed=0)
-    print("test accuracy after each of 3 epochs:", " ".join(f"{a:.3f}" for a in history["test_accuracy"]))
+    accuracies = " ".join(f"{a:.3f}" for a in history["test_accuracy"])
+    print("test accuracy after each of 3 epochs:", accuracies)
     # --8<-- [end:digits-run]
 
 
@@ -180,10 +236,19 @@ def digits_curves(theme, vit_digits) -> Figure:
     loss_ax, acc_ax = fig.subplots(1, 2)
     loss_ax.plot(epochs, history["train_loss"], color=theme.colors[0])
     epoch = theme.text(ko="에폭", en="epoch")
-    loss_ax.set(xlabel=epoch, ylabel=theme.text(ko="학습 손실 (교차 엔트로피, 레이블 스무딩)",
-                                                en="training loss (cross-entropy, smoothed labels)"))
+    loss_ax.set(
+        xlabel=epoch,
+        ylabel=theme.text(
+            ko="학습 손실 (교차 엔트로피, 레이블 스무딩)",
+            en="training loss (cross-entropy, smoothed labels)",
+        ),
+    )
     acc_ax.plot(epochs, 100 * np.array(history["test_accuracy"]), color=theme.colors[1])
     acc_ax.axhline(97, color=theme.muted, linestyle="--", linewidth=1)
-    acc_ax.set(xlabel=epoch, ylabel=theme.text(ko="테스트 정확도 (%)", en="test accuracy (%)"), ylim=(80, 100))
+    acc_ax.set(
+        xlabel=epoch,
+        ylabel=theme.text(ko="테스트 정확도 (%)", en="test accuracy (%)"),
+        ylim=(80, 100),
+    )
     fig.tight_layout()
     return fig
