@@ -7,7 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test lint bench jobs clean
+LIGHTHOUSE := tools/lighthouse/node_modules/.installed
+
+.PHONY: serve build test lint bench jobs lighthouse clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,16 +24,26 @@ serve: $(STAMP)
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
 
-## test: lint, then the whole test suite (unit, site build, browser)
-test: $(STAMP) lint
+# Lighthouse (npm, pinned in tools/lighthouse/package-lock.json) for `make lighthouse` and its test
+$(LIGHTHOUSE): tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## test: lint, then the whole test suite (unit, site build, browser, Lighthouse)
+test: $(STAMP) $(LIGHTHOUSE) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check snippets tests
+	$(BIN)/ruff format --check snippets --exclude snippets/build  # the code readers see (snippets/ruff.toml)
 
 ## bench: cold, warm, prose-edit and module-edit builds of a scratch copy: seconds, ratios, peak memory
 bench: $(STAMP)
 	$(BIN)/python -m snippets.build.bench
+
+## lighthouse: the four Lighthouse scores of every page type, both languages (run `make build` first)
+lighthouse: $(STAMP) $(LIGHTHOUSE)
+	$(BIN)/python tools/lighthouse/scores.py site
 
 ## jobs: list the build jobs: article, cached or stale, key, module:line
 jobs: $(STAMP)
