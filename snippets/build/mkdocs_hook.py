@@ -104,7 +104,7 @@ def on_page_markdown(markdown, page, config, files):
     if nb is not None and nb.status != "failed":
         box = pages.notebook_box(lang, article.rsplit("/", 1)[-1])
     result = pages.render(markdown, src_uri=src, lang=lang, build=build, first_line=_first_line(page, markdown),
-                          notice=box)
+                          notice=box, docs_dir=Path(config.docs_dir))
     session["used"] |= result.named  # what the page names, even in the part of an {{ if }} left out
     if result.errors:
         message = "\n".join(result.errors)

@@ -33,10 +33,11 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from . import ui, variants
+from . import reading_time, ui, variants
 from .runner import BuildResult, JobResult
-from .syntax import BLOCK, CONDITION, ELSE, END, FIGURE, IF, OUTPUT, PLACEHOLDER, VALUE
+from .syntax import BLOCK, CONDITION, ELSE, END, FIGURE, IF, OUTPUT, PLACEHOLDER, READING_TIME, VALUE
 
 NOTEBOOK_HTML = "<!-- notebook-html -->"  # replaced by the rendered notebook after Markdown
 MISSING = object()  # a key a values job does not have
@@ -53,14 +54,16 @@ class Rendered:
 
 
 def render(markdown: str, *, src_uri: str, lang: str, build: BuildResult, first_line: int = 1,
-           notice: str = "") -> Rendered:
+           notice: str = "", docs_dir: Path | None = None) -> Rendered:
     """``markdown`` (a page in ``lang``) with its blocks, figures and placeholders filled in.
 
     ``first_line``: the line of the page file that ``markdown`` starts on (after the front
     matter), for the line numbers of errors. ``notice``: a block to show under the title, after
-    the failure boxes (the hook's notebook link).
+    the failure boxes (the hook's notebook link). ``docs_dir``: where the pages are, for
+    ``{{ reading_time <page> }}``.
     """
     page = _Page(src_uri, lang, build, first_line)
+    page.docs_dir = docs_dir
     page.out.named = named_jobs(markdown)
     text = page.blocks(markdown)
     text = _substitute(FIGURE, page.figure, text)
@@ -97,6 +100,7 @@ class _Page:
 
     def __init__(self, src_uri: str, lang: str, build: BuildResult, first_line: int):
         self.src_uri, self.lang, self.build, self.first_line = src_uri, lang, build, first_line
+        self.docs_dir: Path | None = None
         self.out = Rendered("")
 
     def job(self, job_id: str, kind: str, where: str) -> JobResult | None:
@@ -201,9 +205,10 @@ class _Page:
             return self.failed_box(r)
         here = posixpath.dirname(self.src_uri) or "."
         shown = []
+        attrs = " ".join(([".figure"] + [m.group("attrs").strip()]) if m.group("attrs") else [".figure"])
         for theme in variants.THEMES:
             uri = variants.site_uri(job_id, f"{self.lang}-{theme}", r.spec.format)
-            shown.append(f"![{alt}]({posixpath.relpath(uri, here)}#only-{theme}){{ .figure }}")
+            shown.append(f"![{alt}]({posixpath.relpath(uri, here)}#only-{theme}){{ {attrs} }}")
         return "\n".join(shown)
 
     # --- pass 3: values and outputs ---------------------------------------------------------
@@ -214,13 +219,26 @@ class _Page:
             return self.output(m, o.group("id"))
         if v := VALUE.match(body):
             return self.formatted(m, v)
+        if t := READING_TIME.match(body):
+            return self.reading_time(m, t.group("page"))
         if body.split(" ")[0] in ("if", "else", "end"):
             self.out.errors.append(f"{self.src_uri}: {m.group(0)}: {IF}, {ELSE} and {END} must each stand "
                                    "on a line of their own")
         else:
             self.out.errors.append(f"{self.src_uri}: unknown placeholder {m.group(0)!r} "
-                                   "(expected {{ job-id.key }}, {{ job-id.key:fmt }} or {{ output job-id }})")
+                                   "(expected {{ job-id.key }}, {{ job-id.key:fmt }}, {{ output job-id }} or "
+                                   "{{ reading_time section/slug }})")
         return m.group(0)
+
+    def reading_time(self, m: re.Match, page: str) -> str:
+        if self.docs_dir is None:
+            self.out.errors.append(f"{self.src_uri}: {m.group(0)}: the build gave no docs folder to read it from")
+            return m.group(0)
+        try:
+            return str(reading_time.minutes(page, self.build.langs, self.docs_dir, self.docs_dir.parent))
+        except (OSError, ValueError) as exc:
+            self.out.errors.append(f"{self.src_uri}: {m.group(0)}: {exc}")
+            return m.group(0)
 
     def output(self, m: re.Match, job_id: str) -> str:
         r = self.job(job_id, "output", m.group(0))

@@ -10,9 +10,11 @@ from .jobs import ID
 
 KEY = r"[A-Za-z_][A-Za-z0-9_.]*"
 PLACEHOLDER = re.compile(r"\{\{ ([^{}\n]+?) \}\}")  # {{ ... }}: the single spaces are part of it
-FIGURE = re.compile(r"!\[(?P<alt>[^\]\n]*)\]\(figure:(?P<id>[^)\s]*)\)")  # ![alt](figure:job-id)
+# ![alt](figure:job-id), optionally with attributes for both variants: ![alt](figure:id){ .thumbnail }
+FIGURE = re.compile(r"!\[(?P<alt>[^\]\n]*)\]\(figure:(?P<id>[^)\s]*)\)(?:\{(?P<attrs>[^{}\n]*)\})?")
 VALUE = re.compile(rf"^(?P<id>{ID})\.(?P<key>{KEY}?)(?::(?P<fmt>[^\s|]*))?(?:\|(?P<filter>[a-z]+))?$")
 OUTPUT = re.compile(rf"^output (?P<id>{ID})$")
+READING_TIME = re.compile(r"^reading_time (?P<page>[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*)$")  # minutes
 # ``{{ if [not] job-id.key }}``, ``{{ else }}``, ``{{ end }}``: a whole line, indentation allowed.
 BLOCK = re.compile(r"^[ \t]*\{\{ (?P<word>if|else|end)(?: (?P<rest>[^{}\n]*?))? \}\}[ \t]*$")
 CONDITION = re.compile(rf"^(?P<not>not )?(?P<id>{ID})\.(?P<key>{KEY})$")

@@ -242,4 +242,23 @@ def test_hook_counts_block_lines_in_the_page_file(build, monkeypatch):
     monkeypatch.setitem(mkdocs_hook.session, "build", build)
     monkeypatch.setitem(mkdocs_hook.session, "command", "build")
     with pytest.raises(PluginError, match=r"^sec/page.en.md: line 7: \{\{ if \}\} without \{\{ end \}\}$"):
-        mkdocs_hook.on_page_markdown(markdown, page, None, None)
+        mkdocs_hook.on_page_markdown(markdown, page, SimpleNamespace(docs_dir="docs"), None)
+
+
+def test_figure_attributes_go_to_both_variants(build):
+    md = render("![곡선](figure:fig){ .thumbnail loading=lazy }", src_uri="index.ko.md", build=build).markdown
+    assert md.splitlines() == ["![곡선](assets/figures/fig.ko-light.svg#only-light){ .figure .thumbnail loading=lazy }",
+                               "![곡선](assets/figures/fig.ko-dark.svg#only-dark){ .figure .thumbnail loading=lazy }"]
+
+
+def test_reading_time_names_the_minutes_of_another_page(build, tmp_path):
+    docs = tmp_path / "docs"
+    (docs / "sec").mkdir(parents=True)
+    (docs / "sec" / "page.en.md").write_text("# Title\n\n" + "word " * 400)
+    (docs / "sec" / "page.ko.md").write_text("# 제목\n\n" + "낱말 " * 448)  # 3 minutes in both languages
+    md = render("About {{ reading_time sec/page }} min", src_uri="index.en.md", build=build, docs_dir=docs)
+    assert md.errors == [] and md.markdown == "About 3 min"  # 402 words at 180 a minute, 450 at 150
+    missing = render("{{ reading_time sec/none }}", src_uri="index.en.md", build=build, docs_dir=docs)
+    assert len(missing.errors) == 1 and "sec/none.ko.md" in missing.errors[0]
+    no_docs = render("{{ reading_time sec/page }}", src_uri="index.en.md", build=build)
+    assert len(no_docs.errors) == 1 and "docs folder" in no_docs.errors[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -302,3 +303,25 @@ def test_every_page_is_valid_html(built_site):
     result = subprocess.run([str(checker), "--format", "text", "--root", str(built_site.dir)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+def test_home_page_has_a_card_per_article_with_its_figure_and_reading_time(built_site):
+    from snippets.build import reading_time
+    from snippets.build.languages import languages
+
+    langs = languages(REPO)
+    for lang, root, minutes in (("ko", "", r"읽는 시간 약 (\d+)분"), ("en", "en/", r"About (\d+) min read")):
+        body = page_body(page_html(built_site.dir, "index", lang))
+        cards = body.select(".grid.cards > ul > li")
+        linked = {}
+        for card in cards:
+            href = card.select_one("a[href]")["href"]
+            article = posixpath.normpath(href).removesuffix("/index.html").strip("/")
+            linked[article] = card
+            srcs = [img["src"] for img in card.select("img.thumbnail")]
+            assert len(srcs) == 2 and all(FIGURE_SRC.search("/" + s) and f".{lang}-" in s for s in srcs), srcs
+            assert {s.rsplit("#", 1)[1] for s in srcs} == {"only-light", "only-dark"}
+            shown = re.search(minutes, card.get_text())
+            assert shown and int(shown.group(1)) == reading_time.minutes(article, langs, REPO / "docs", REPO), article
+        assert sorted(linked) == ARTICLES, lang
+        assert body.select_one('a[href$="build-report/"]'), lang
