@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import notebooks, pages, variants
+from . import environment, notebooks, pages, variants
 from .languages import page_file, prefix
-from .runner import BuildResult
+from .runner import BuildResult, lane_count
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ def site_files(build: BuildResult, lang: str, docs_dir: Path, out_dir: Path, sit
             if not stylesheet:  # the same styles for every notebook
                 files.append(Generated(notebooks.STYLESHEET, r.artifact("notebook.css"), notebooks.STYLESHEET))
                 stylesheet = True
-    report = _write(out / "build-report.md", pages.build_report(lang, build, titles))
+    report = _write(out / "build-report.md",
+                    pages.build_report(lang, build, titles, environment.describe(docs_dir.parent, lane_count())))
     files.append(page("build-report.md", report))
     return files

@@ -330,16 +330,21 @@ def notebook_page(lang: str, title: str, name: str) -> str:
             f'{ui.text("notebook_intro", lang, title=title, name=name)}\n\n{NOTEBOOK_HTML}\n')
 
 
-def build_report(lang: str, build: BuildResult, articles: dict[str, str]) -> str:
-    """The build report page: one row per job. ``articles``: page -> title, for the links."""
+def build_report(lang: str, build: BuildResult, articles: dict[str, str], environment: dict[str, str]) -> str:
+    """The build report page: where and with what the build ran, then one row per job.
+    ``articles``: page -> title, for the links; ``environment``: :func:`environment.describe`."""
     rows = []
     for r in sorted(build.results.values(), key=lambda r: (r.spec.page, r.spec.id)):
         title = articles.get(r.spec.page, r.spec.page)
         link = f"[{title}]({r.spec.page}.md)" if r.spec.page in articles else f"`{r.spec.page}`"
-        rows.append(f"| `{r.spec.id}` | {link} | {r.spec.kind} | {ui.text('status_' + r.status, lang)} | "
-                    f"{r.seconds:.1f} | `{r.key[:12]}` |")
+        rows.append(f"| `{r.spec.id}` | {link} | {ui.text('kind_' + r.spec.kind, lang)} | "
+                    f"{ui.text('status_' + r.status, lang)} | {r.seconds:.1f} | `{r.key[:12]}` |")
     total = sum(r.seconds for r in build.results.values() if r.status == "run")
     title = ui.text("report_title", lang)
+    summed = ui.text("report_sum", lang, total=f"{total:.1f}", seconds=f"{build.seconds:.1f}",
+                     lanes=environment["lanes"])
     return (f'---\ntitle: "{title}"\ndescription: "{ui.text("report_description", lang)}"\n---\n\n# {title}\n\n'
-            f"{ui.text('report_intro', lang)}\n\n`{build.summary()}` · Σ run {total:.1f}s\n\n"
-            f"{ui.text('report_head', lang)}\n|---|---|---|---|--:|---|\n" + "\n".join(rows) + "\n")
+            f"{ui.text('report_environment', lang, **environment)}\n\n"
+            f"{ui.text('report_intro', lang)}\n\n`{build.summary()}`\n\n{summed}\n\n"
+            '<div class="build-report" markdown>\n\n'
+            f"{ui.text('report_head', lang)}\n|---|---|---|---|--:|---|\n" + "\n".join(rows) + "\n\n</div>\n")

@@ -52,6 +52,22 @@ TEXT: dict[str, dict[str, str]] = {
         "ko": "| 작업 | 글 | 종류 | 상태 | 시간(초) | 캐시 키 |",
         "en": "| Job | Article | Kind | State | Seconds | Cache key |",
     },
+    "report_environment": {
+        "ko": "{date}에 커밋 `{commit}`에서 빌드했습니다. Python {python}, torch {torch}, timm {timm}, "
+              "CPU {cpu}(코어 {cores}개). 작업은 {lanes}개씩 동시에, 작업마다 torch 스레드 1개로 실행합니다.",
+        "en": "Built on {date} from commit `{commit}` with Python {python}, torch {torch} and timm {timm}, on "
+              "{cpu} ({cores} cores). Jobs run {lanes} at a time, each on one torch thread.",
+    },
+    "report_sum": {
+        "ko": "이번 빌드에서 실행한 작업의 시간을 모두 더하면 {total}초입니다. 작업이 {lanes}개씩 나란히 "
+              "실행되므로 이 합은 빌드에 걸린 시간({seconds}초)보다 길 수 있습니다.",
+        "en": "The jobs this build ran took {total} s added together. Jobs run {lanes} side by side, so this "
+              "sum can exceed the time the build took ({seconds} s).",
+    },
+    "kind_figure": {"ko": "그림", "en": "figure"},
+    "kind_values": {"ko": "값", "en": "values"},
+    "kind_output": {"ko": "출력", "en": "output"},
+    "kind_notebook": {"ko": "노트북", "en": "notebook"},
     "status_run": {"ko": "실행", "en": "run"},
     "status_cached": {"ko": "캐시", "en": "cached"},
     "status_failed": {"ko": "실패", "en": "failed"},

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import platform
+from importlib import metadata
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
-from snippets.build import notebooks
+from snippets.build import environment, notebooks
 from tests.conftest import REPO, article_listings
 
 pytestmark = pytest.mark.slow
@@ -121,5 +123,10 @@ def test_build_report_lists_every_job(sample_built):
         assert sorted(r[0] for r in rows) == sorted(jobs)
         assert {r[3] for r in rows} == {state}  # the warm build found everything cached
         assert all(len(r[5]) == 12 for r in rows) and all(float(r[4]) >= 0 for r in rows)
-        assert "jobs: 0 run" in soup.select_one("article").get_text()
+        text = soup.select_one("article").get_text()
+        assert "jobs: 0 run" in text
+        kinds = {"그림", "값", "출력", "노트북"} if prefix == "" else {"figure", "values", "output", "notebook"}
+        assert {r[2] for r in rows} == kinds  # job kinds in the page's language
+        assert f"torch {metadata.version('torch')}" in text and f"timm {metadata.version('timm')}" in text
+        assert environment.cpu_model() in text and f"Python {platform.python_version()}" in text
     assert REPO.joinpath("mkdocs.yml").read_text().count("build-report.md") == 1  # in the real site's nav
