@@ -293,6 +293,15 @@ def series_figure(theme) -> Figure:
     return fig
 
 
+def median_band(ax, theme, x, runs, color, label) -> None:
+    """``runs`` (seeds, len(x)): the median as a line, the min-max range as a band."""
+    ax.fill_between(x, runs.min(0), runs.max(0), color=color, alpha=0.25, linewidth=0)
+    median = theme.text(
+        ko=f"{label}: 중앙값, 최솟값–최댓값", en=f"{label}: median, min–max"
+    )
+    ax.plot(x, np.median(runs, 0), color=color, label=median)
+
+
 @figure(
     "lstm-airline-curves",
     page="sequence/lstm-airline",
@@ -312,17 +321,7 @@ def curves_figure(theme, lstm_airline_runs) -> Figure:
         runs = lstm_airline_runs[name]["runs"]
         losses = np.array([r["losses"] for r in runs])  # (seeds, epochs)
         epochs = np.arange(1, losses.shape[1] + 1)
-        ax.fill_between(
-            epochs, losses.min(0), losses.max(0), color=color, alpha=0.25, linewidth=0
-        )
-        ax.plot(
-            epochs,
-            np.median(losses, 0),
-            color=color,
-            label=theme.text(
-                ko=f"{label}, 중앙값, 최솟값–최댓값", en=f"{label}, median, min–max"
-            ),
-        )
+        median_band(ax, theme, epochs, losses, color, label)
     ax.set(
         xlabel=theme.text(ko="에폭", en="epoch"),
         ylabel=theme.text(
@@ -383,18 +382,7 @@ def forecast_figure(theme, lstm_airline_runs, lstm_airline_baselines) -> Figure:
                 if name == "teacher"
                 else theme.text(ko="LSTM, 닫힌 루프", en="LSTM, closed loop")
             )
-            ax.fill_between(
-                t_test, runs.min(0), runs.max(0), color=color, alpha=0.25, linewidth=0
-            )
-            ax.plot(
-                t_test,
-                np.median(runs, 0),
-                color=color,
-                label=theme.text(
-                    ko=f"{label} (중앙값, 최솟값–최댓값)",
-                    en=f"{label} (median, min–max)",
-                ),
-            )
+            median_band(ax, theme, t_test, runs, color, label)
         if horizon == "recursive":
             ax.plot(
                 t_test,
