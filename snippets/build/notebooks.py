@@ -32,6 +32,7 @@ from .syntax import BLOCK
 SNIPPETS_CONFIG = {"base_path": ["."], "check_paths": True, "dedent_subsections": True}
 FENCE = re.compile(r"^(?P<fence>`{3,})python[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
 INCLUDE = re.compile(r'^--8<-- "[^"\n]+"$')
+SECTION_MARKER = "# --8<-- [{edge}:{name}]"  # pymdownx.snippets' section lines in snippets/
 STYLESHEET = "assets/stylesheets/notebook.css"  # mkdocs-jupyter's styles, shared by every notebook page
 
 
@@ -99,7 +100,7 @@ def _listing_job(include_lines: list[str], root: Path):
         path = root / rel
         source = path.read_text(encoding="utf-8")
         marker = next((i for i, text in enumerate(source.splitlines(), 1)
-                       if text.strip() == f"# --8<-- [start:{section}]"), None)
+                       if text.strip() == SECTION_MARKER.format(edge="start", name=section)), None)
         if marker is None:
             continue
         for node in ast.parse(source).body:
