@@ -62,8 +62,7 @@ def render(markdown: str, *, src_uri: str, lang: str, build: BuildResult, first_
     the failure boxes (the hook's notebook link). ``docs_dir``: where the pages are, for
     ``{{ reading_time <page> }}``.
     """
-    page = _Page(src_uri, lang, build, first_line)
-    page.docs_dir = docs_dir
+    page = _Page(src_uri, lang, build, first_line, docs_dir)
     page.out.named = named_jobs(markdown)
     text = page.blocks(markdown)
     text = _substitute(FIGURE, page.figure, text)
@@ -98,9 +97,9 @@ def _substitute(pattern: re.Pattern, replace, text: str) -> str:
 class _Page:
     """One page being rendered: where it is, what it has used, and the errors found so far."""
 
-    def __init__(self, src_uri: str, lang: str, build: BuildResult, first_line: int):
+    def __init__(self, src_uri: str, lang: str, build: BuildResult, first_line: int, docs_dir: Path | None):
         self.src_uri, self.lang, self.build, self.first_line = src_uri, lang, build, first_line
-        self.docs_dir: Path | None = None
+        self.docs_dir = docs_dir
         self.out = Rendered("")
 
     def job(self, job_id: str, kind: str, where: str) -> JobResult | None:
@@ -205,7 +204,7 @@ class _Page:
             return self.failed_box(r)
         here = posixpath.dirname(self.src_uri) or "."
         shown = []
-        attrs = " ".join(([".figure"] + [m.group("attrs").strip()]) if m.group("attrs") else [".figure"])
+        attrs = f'.figure {(m.group("attrs") or "").strip()}'.strip()
         for theme in variants.THEMES:
             uri = variants.site_uri(job_id, f"{self.lang}-{theme}", r.spec.format)
             shown.append(f"![{alt}]({posixpath.relpath(uri, here)}#only-{theme}){{ {attrs} }}")

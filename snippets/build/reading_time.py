@@ -11,6 +11,7 @@ word with its particles) carries more than an English one, hence the lower rate.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from pathlib import Path
@@ -33,8 +34,20 @@ def prose_words(markdown: str) -> int:
 
 
 def code_lines(markdown: str, root: Path) -> int:
-    return sum(len([line for line in expand(lines, root).splitlines() if line.strip()])
-               for lines in listings(markdown))
+    """Non-blank lines of the listings ``markdown`` shows. Expanding them is the costly part
+    (and each page's times are asked for once per language), so a listing is expanded again
+    only when one of the files it includes has changed."""
+    total = 0
+    for lines in listings(markdown):
+        files = sorted({line.removeprefix('--8<-- "').removesuffix('"').split(":")[0] for line in lines})
+        stamps = tuple((Path(root) / f).stat().st_mtime_ns if (Path(root) / f).is_file() else None for f in files)
+        total += _listing_lines(tuple(lines), Path(root), stamps)
+    return total
+
+
+@functools.lru_cache(maxsize=512)
+def _listing_lines(lines: tuple[str, ...], root: Path, stamps: tuple) -> int:
+    return len([line for line in expand(list(lines), root).splitlines() if line.strip()])
 
 
 def minutes_in(page: str, lang: str, docs_dir: Path, root: Path) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from snippets.build import reading_time
@@ -73,3 +75,12 @@ def test_bad_input_says_what_was_expected(site):
         reading_time.minutes("sec/page", ["xx"], site / "docs", site)
     with pytest.raises(FileNotFoundError, match="sec/missing.en.md"):
         reading_time.minutes("sec/missing", ["en"], site / "docs", site)
+
+
+def test_a_listing_is_counted_again_when_its_file_changes(site):
+    assert reading_time.code_lines(PAGE, site) == 2
+    demo = site / "snippets" / "demo.py"
+    demo.write_text(CODE.replace("b = 2\n", "b = 2\nc = 3\n"))
+    stat = demo.stat()
+    os.utime(demo, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert reading_time.code_lines(PAGE, site) == 3
