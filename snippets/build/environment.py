@@ -1,4 +1,5 @@
-"""Where and with what a build ran, for the build report: date, commit, versions, CPU.
+"""Where and with what a build ran, for the build report (date, commit, versions, CPU), and the
+machine a job ran on, for the pages whose numbers are timings (:func:`machine`).
 
 Read without importing torch or timm (their installed metadata is enough), so a warm build
 stays as light as it is.
@@ -10,6 +11,7 @@ import datetime
 import os
 import platform
 import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -41,13 +43,23 @@ def commit(root: Path) -> str:
     return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
 
 
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict:
+    """What a job that has just run measured its timings on: the CPU, the torch release and the
+    number of torch threads (recorded in the job's cache manifest by the worker)."""
+    torch = sys.modules.get("torch")
+    return {"cpu": cpu_model(), "torch": version("torch"),
+            "threads": torch.get_num_threads() if torch is not None else None}
+
+
 def describe(root: Path, lanes: int) -> dict[str, str]:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+    versions = {name: version(name) for name in PACKAGES}
     return {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit(root),

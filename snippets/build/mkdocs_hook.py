@@ -11,7 +11,8 @@
 - ``on_page_markdown``: fill the placeholders (:mod:`snippets.build.pages`) and link the notebook.
 - ``on_page_content``: put the rendered notebook into its page.
 - ``on_page_context``: tell the template where the page's language has its search index.
-- ``on_post_page``, ``on_post_template``: valid HTML (:mod:`snippets.build.valid_html`).
+- ``on_post_page``: math typeset by KaTeX at build time (:mod:`snippets.build.math`), then valid HTML
+  (:mod:`snippets.build.valid_html`, also ``on_post_template``).
 - ``on_post_build`` (after the last language): one search index per language
   (:mod:`snippets.build.search`); a job that no page uses is an error in a strict build
   (``mkdocs build --strict``, ``make build``) and a warning otherwise.
@@ -36,7 +37,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
 
-from snippets.build import generated, notebooks, pages, runner, search, ui, valid_html  # noqa: E402
+from snippets.build import generated, math, notebooks, pages, runner, search, ui, valid_html  # noqa: E402
 from snippets.build.cache import cache_root  # noqa: E402
 from snippets.build.languages import split_page_file  # noqa: E402
 
@@ -120,17 +121,28 @@ def on_page_content(html, page, config, files):
     r = session["build"].notebook(src.removesuffix("/notebook.md")) if src.endswith("/notebook.md") else None
     if r is None:
         return html
-    css = posixpath.relpath(notebooks.STYLESHEET, page.url or ".")
     body = r.artifact("notebook.html").read_text(encoding="utf-8")
-    return html.replace(pages.NOTEBOOK_HTML, f'<link rel="stylesheet" href="{css}">\n{body}')
+    return html.replace(pages.NOTEBOOK_HTML, body)
 
 
 def on_page_context(context, page, config, nav):
     context["lang_root"] = search.lang_root(page.url, _language(config), session["build"].langs)  # main.html
+    if page.file.src_uri.endswith("/notebook.md"):  # notebook styles in <head>, loaded before the first paint
+        context["page_stylesheet"] = posixpath.relpath(notebooks.STYLESHEET, page.url or ".")
     return context
 
 
 def on_post_page(output, page, config):
+    if 'class="arithmatex"' in output:  # after search has read the page: the index keeps the TeX
+        if session.get("typesetter") is None:  # one V8 context for the whole session
+            session["typesetter"] = math.Typesetter(Path(config.docs_dir) / math.KATEX_JS)
+        typeset = session["typesetter"].page(output)
+        if typeset.errors:
+            message = f"{page.file.src_uri}: KaTeX cannot typeset " + "\n".join(typeset.errors)
+            if session["command"] != "serve":
+                raise PluginError(message)
+            log.warning(message)  # `mkdocs serve`: the page still builds, the formula stays TeX
+        output = typeset.html
     return valid_html.repair(output).html
 
 

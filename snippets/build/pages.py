@@ -12,6 +12,11 @@ What a writer puts in a page (``docs/<section>/<slug>.<lang>.md``; the patterns 
 ``![alt text](figure:job-id)``
     a figure job, shown as the page language's light and dark files (Material's
     ``#only-light``/``#only-dark``).
+``{{ measured_on job-id }}``
+    one line naming the CPU, the torch release and the thread count the job ran on (from its
+    cache manifest): put it under every table, figure or paragraph whose numbers are timings.
+``{{ reading_time section/slug }}``
+    the minutes a page takes to read (the home page's cards).
 ``{{ if job-id.key }}`` ... ``{{ else }}`` ... ``{{ end }}``, each on a line of its own
     the first part when the values job's ``key`` is truthy, else the second (``{{ else }}`` is
     optional; ``{{ if not job-id.key }}`` inverts). Blocks are resolved before anything else,
@@ -37,7 +42,7 @@ from pathlib import Path
 
 from . import reading_time, ui, variants
 from .runner import BuildResult, JobResult
-from .syntax import BLOCK, CONDITION, ELSE, END, FIGURE, IF, OUTPUT, PLACEHOLDER, READING_TIME, VALUE
+from .syntax import BLOCK, CONDITION, ELSE, END, FIGURE, IF, MEASURED_ON, OUTPUT, PLACEHOLDER, READING_TIME, VALUE
 
 NOTEBOOK_HTML = "<!-- notebook-html -->"  # replaced by the rendered notebook after Markdown
 MISSING = object()  # a key a values job does not have
@@ -102,13 +107,14 @@ class _Page:
         self.docs_dir = docs_dir
         self.out = Rendered("")
 
-    def job(self, job_id: str, kind: str, where: str) -> JobResult | None:
-        """The result of a job the page names, counted as used; None (and an error) if unknown."""
+    def job(self, job_id: str, kind: str | None, where: str) -> JobResult | None:
+        """The result of a job the page names (of ``kind``, or any kind for None), counted as
+        used; None (and an error) if unknown."""
         r = self.build.results.get(job_id)
         if r is None:
             self.out.errors.append(f"{self.src_uri}: {where} names unknown job {job_id!r}")
             return None
-        if r.spec.kind != kind:
+        if kind is not None and r.spec.kind != kind:
             self.out.errors.append(f"{self.src_uri}: {where} names {job_id!r}, a {r.spec.kind} job, not a {kind} job")
             return None
         self.out.jobs.add(job_id)
@@ -206,8 +212,11 @@ class _Page:
         shown = []
         attrs = f'.figure {(m.group("attrs") or "").strip()}'.strip()
         for theme in variants.THEMES:
-            uri = variants.site_uri(job_id, f"{self.lang}-{theme}", r.spec.format)
-            shown.append(f"![{alt}]({posixpath.relpath(uri, here)}#only-{theme}){{ {attrs} }}")
+            variant = f"{self.lang}-{theme}"
+            uri = variants.site_uri(job_id, variant, r.spec.format)
+            width, height = variants.pixel_size(r.artifact(variants.artifact(variant, r.spec.format)))
+            shown.append(f"![{alt}]({posixpath.relpath(uri, here)}#only-{theme})"
+                         f"{{ {attrs} width={width} height={height} }}")
         return "\n".join(shown)
 
     # --- pass 3: values and outputs ---------------------------------------------------------
@@ -220,13 +229,15 @@ class _Page:
             return self.formatted(m, v)
         if t := READING_TIME.match(body):
             return self.reading_time(m, t.group("page"))
+        if t := MEASURED_ON.match(body):
+            return self.measured_on(m, t.group("id"))
         if body.split(" ")[0] in ("if", "else", "end"):
             self.out.errors.append(f"{self.src_uri}: {m.group(0)}: {IF}, {ELSE} and {END} must each stand "
                                    "on a line of their own")
         else:
             self.out.errors.append(f"{self.src_uri}: unknown placeholder {m.group(0)!r} "
-                                   "(expected {{ job-id.key }}, {{ job-id.key:fmt }}, {{ output job-id }} or "
-                                   "{{ reading_time section/slug }})")
+                                   "(expected {{ job-id.key }}, {{ job-id.key:fmt }}, {{ output job-id }}, "
+                                   "{{ measured_on job-id }} or {{ reading_time section/slug }})")
         return m.group(0)
 
     def reading_time(self, m: re.Match, page: str) -> str:
@@ -238,6 +249,24 @@ class _Page:
         except (OSError, ValueError) as exc:
             self.out.errors.append(f"{self.src_uri}: {m.group(0)}: {exc}")
             return m.group(0)
+
+    def measured_on(self, m: re.Match, job_id: str) -> str:
+        """One line saying on which CPU, torch release and thread count ``job_id`` ran, as its cache
+        manifest recorded it (timings mean little without it)."""
+        r = self.job(job_id, None, m.group(0))
+        if r is None:
+            return m.group(0)
+        if r.status == "failed":
+            return f"**⚠ {ui.text('value_failed', self.lang)}: {r.spec.id}**"
+        machine = r.manifest().get("machine")
+        if not machine or machine.get("threads") is None:
+            self.out.errors.append(f"{self.src_uri}: {m.group(0)}: job {job_id!r} recorded no machine (it ran "
+                                   "without torch, or before the build recorded machines: run it again with "
+                                   f"`python -m snippets.build run --force {job_id}`)")
+            return m.group(0)
+        threads = machine["threads"]
+        return "*" + ui.text("measured_on", self.lang, cpu=machine["cpu"], torch=machine["torch"], threads=threads,
+                             s="" if threads == 1 else "s") + "*"
 
     def output(self, m: re.Match, job_id: str) -> str:
         r = self.job(job_id, "output", m.group(0))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import notebooks, variants
-from .cache import PACKAGE_DIR, Cache, cache_root, compute_key, key_inputs
+from .cache import MANIFEST, PACKAGE_DIR, Cache, cache_root, compute_key, key_inputs
 from .deps import ProjectGraph
 from .jobs import JobSpec, discover, topological
 from .languages import languages, site_pages
@@ -56,6 +56,10 @@ class JobResult:
     def artifact(self, name: str) -> Path:
         assert self.folder is not None, f"job {self.spec.id} has no artifacts ({self.status})"
         return self.folder / name
+
+    def manifest(self) -> dict:
+        """What the cache recorded when the job ran: its inputs, seconds and machine."""
+        return json.loads(self.artifact(MANIFEST).read_text(encoding="utf-8"))
 
 
 @dataclass

@@ -14,6 +14,7 @@ PLACEHOLDER = re.compile(r"\{\{ ([^{}\n]+?) \}\}")  # {{ ... }}: the single spac
 FIGURE = re.compile(r"!\[(?P<alt>[^\]\n]*)\]\(figure:(?P<id>[^)\s]*)\)(?:\{(?P<attrs>[^{}\n]*)\})?")
 VALUE = re.compile(rf"^(?P<id>{ID})\.(?P<key>{KEY}?)(?::(?P<fmt>[^\s|]*))?(?:\|(?P<filter>[a-z]+))?$")
 OUTPUT = re.compile(rf"^output (?P<id>{ID})$")
+MEASURED_ON = re.compile(rf"^measured_on (?P<id>{ID})$")  # the CPU, torch and threads a job ran on
 READING_TIME = re.compile(r"^reading_time (?P<page>[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*)$")  # minutes
 # ``{{ if [not] job-id.key }}``, ``{{ else }}``, ``{{ end }}``: a whole line, indentation allowed.
 BLOCK = re.compile(r"^[ \t]*\{\{ (?P<word>if|else|end)(?: (?P<rest>[^{}\n]*?))? \}\}[ \t]*$")

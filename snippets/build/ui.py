@@ -38,6 +38,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "# {title}: notebook\n\nThe listings of the article [{title}]({url}), in the order it shows them, "
               "with the outputs of the run made when the site was built.",
     },
+    # {{ measured_on job-id }}: one line under a table, figure or paragraph whose numbers are timings
+    "measured_on": {
+        "ko": "시간은 {cpu}에서 PyTorch {torch}, CPU 스레드 {threads}개로 측정했습니다.",
+        "en": "Timings measured on {cpu} with PyTorch {torch}, {threads} CPU thread{s}.",
+    },
     # the build report page
     "report_title": {"ko": "빌드 보고서", "en": "Build report"},
     "report_description": {

@@ -5,6 +5,10 @@ text is in the page's language and its colours suit Material's light or dark sch
 
 from __future__ import annotations
 
+import re
+import struct
+from pathlib import Path
+
 THEMES = ("light", "dark")
 FIGURES_DIR = "assets/figures"  # where figure files go in each language's site
 
@@ -30,3 +34,20 @@ def artifact(variant: str, fmt: str) -> str:
 def site_uri(job_id: str, variant: str, fmt: str) -> str:
     """Where a figure file sits in the site, relative to ``docs/``: a language's pass adds its own."""
     return f"{FIGURES_DIR}/{job_id}.{variant}.{fmt}"
+
+
+_SVG_SIZE = re.compile(rb'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
+_PX_PER = {b"pt": 4 / 3, b"px": 1.0, None: 1.0}
+
+
+def pixel_size(path: Path) -> tuple[int, int]:
+    """A figure file's size in CSS pixels, for the ``width``/``height`` of its ``<img>`` (the
+    browser then reserves the figure's space before the file arrives: no layout shift). Reads
+    the root ``<svg>``'s width and height (matplotlib writes points) or a PNG's header."""
+    head = path.read_bytes()[:2048]
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        width, height = struct.unpack(">II", head[16:24])
+        return width, height
+    if m := _SVG_SIZE.search(head):
+        return (round(float(m.group(1)) * _PX_PER[m.group(2)]), round(float(m.group(3)) * _PX_PER[m.group(4)]))
+    raise ValueError(f"{path}: expected an SVG with width and height on its <svg> element, or a PNG")

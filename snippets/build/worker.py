@@ -31,7 +31,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import progress, variants
+from . import environment, progress, variants
 
 # One thread per job, here and in the notebook kernels this process starts (set before torch is
 # imported). The models on this site are small: a second thread mostly adds waiting, and on a busy
@@ -90,7 +90,8 @@ def run_one(item: dict, cache: Cache, events) -> None:
         raise RuntimeError(f"job {job_id!r} did not write {missing}")
     seconds = time.perf_counter() - start
     cache.commit(tmp, job_id, key, {"job": job_id, "key": key, "kind": kind, "page": item["page"],
-                                    "seconds": round(seconds, 3), "inputs": item["inputs"]})
+                                    "seconds": round(seconds, 3), "inputs": item["inputs"],
+                                    "machine": environment.machine()})  # for {{ measured_on job-id }}
     events.write(json.dumps({"event": "done", "job": job_id, "seconds": seconds}) + "\n")
     events.flush()
 

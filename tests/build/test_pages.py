@@ -1,5 +1,6 @@
 """Placeholders in pages: values, outputs, figures, and the errors writers get."""
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,6 +33,10 @@ def build(tmp_path):
     (o / "output.txt").write_text("x = 1\nprint(```)\n")
     f = tmp_path / "f"
     f.mkdir()
+    for variant in ("ko-light", "ko-dark", "en-light", "en-dark"):  # 300 x 150 pt = 400 x 200 px
+        (f / f"{variant}.svg").write_text('<svg width="300pt" height="150pt" viewBox="0 0 300 150"></svg>')
+        (f / f"{variant}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + (640).to_bytes(4, "big")
+                                           + (480).to_bytes(4, "big") + b"\x08\x06\0\0\0")
     flags = tmp_path / "flags"
     flags.mkdir()
     (flags / "values.json").write_text('{"found": true, "none": false, "count": 0, "model": {"name": "deit"}}')
@@ -86,9 +91,10 @@ def test_output_block_is_titled_in_the_page_language_and_fenced_safely(build):
 
 def test_figures_expand_to_light_and_dark_relative_to_the_page(build):
     md = render("![곡선](figure:fig)\n\n![map](figure:heat)", src_uri="activations/gelu.ko.md", build=build).markdown
-    assert "![곡선](../assets/figures/fig.ko-light.svg#only-light){ .figure }" in md
-    assert "![곡선](../assets/figures/fig.ko-dark.svg#only-dark){ .figure }" in md
-    assert "../assets/figures/heat.ko-dark.png#only-dark" in md
+    # each <img> carries its file's size, so the browser reserves the space before the file arrives
+    assert "![곡선](../assets/figures/fig.ko-light.svg#only-light){ .figure width=400 height=200 }" in md
+    assert "![곡선](../assets/figures/fig.ko-dark.svg#only-dark){ .figure width=400 height=200 }" in md
+    assert "../assets/figures/heat.ko-dark.png#only-dark){ .figure width=640 height=480 }" in md
     top = render("![a](figure:fig)", src_uri="index.en.md", build=build).markdown
     assert "(assets/figures/fig.en-light.svg#only-light)" in top  # the English page shows the English drawing
 
@@ -247,8 +253,9 @@ def test_hook_counts_block_lines_in_the_page_file(build, monkeypatch):
 
 def test_figure_attributes_go_to_both_variants(build):
     md = render("![곡선](figure:fig){ .thumbnail loading=lazy }", src_uri="index.ko.md", build=build).markdown
-    assert md.splitlines() == ["![곡선](assets/figures/fig.ko-light.svg#only-light){ .figure .thumbnail loading=lazy }",
-                               "![곡선](assets/figures/fig.ko-dark.svg#only-dark){ .figure .thumbnail loading=lazy }"]
+    assert md.splitlines() == [
+        "![곡선](assets/figures/fig.ko-light.svg#only-light){ .figure .thumbnail loading=lazy width=400 height=200 }",
+        "![곡선](assets/figures/fig.ko-dark.svg#only-dark){ .figure .thumbnail loading=lazy width=400 height=200 }"]
 
 
 def test_reading_time_names_the_minutes_of_another_page(build, tmp_path):
@@ -262,3 +269,24 @@ def test_reading_time_names_the_minutes_of_another_page(build, tmp_path):
     assert len(missing.errors) == 1 and "sec/none.ko.md" in missing.errors[0]
     no_docs = render("{{ reading_time sec/page }}", src_uri="index.en.md", build=build)
     assert len(no_docs.errors) == 1 and "docs folder" in no_docs.errors[0]
+
+
+def test_measured_on_names_the_machine_the_job_ran_on(build, tmp_path):
+    machine = {"cpu": "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", "torch": "2.14.1", "threads": 1}
+    (build.results["nums"].folder / "manifest.json").write_text(json.dumps({"machine": machine}))
+    (build.results["out"].folder / "manifest.json").write_text(json.dumps({"machine": {**machine, "threads": 2}}))
+    ko = render("{{ measured_on nums }}", src_uri="p.ko.md", build=build)
+    assert ko.errors == [] and ko.jobs == {"nums"}
+    assert ko.markdown == ("*시간은 Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz에서 PyTorch 2.14.1, "
+                           "CPU 스레드 1개로 측정했습니다.*")
+    en = render("{{ measured_on nums }}\n\n{{ measured_on out }}", src_uri="p.en.md", build=build).markdown
+    assert en.split("\n\n") == [
+        "*Timings measured on Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz with PyTorch 2.14.1, 1 CPU thread.*",
+        "*Timings measured on Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz with PyTorch 2.14.1, 2 CPU threads.*"]
+    # an entry from before the build recorded machines is an error that says how to refresh it
+    (build.results["nums"].folder / "manifest.json").write_text("{}")
+    old = render("{{ measured_on nums }}", src_uri="p.en.md", build=build)
+    assert len(old.errors) == 1 and "recorded no machine" in old.errors[0] and "--force nums" in old.errors[0]
+    assert render("{{ measured_on broken }}", src_uri="p.en.md", build=build).markdown.endswith(
+        "**⚠ computation failed: broken**")  # under the failure box at the top
+    assert "unknown job 'nope'" in render("{{ measured_on nope }}", src_uri="p.en.md", build=build).errors[0]

@@ -47,3 +47,23 @@ def test_an_english_variant_has_no_korean_font_to_fall_back_on():
     with pytest.raises(UserWarning, match="missing from"):
         drawn("en-light", "정확도")
     assert drawn("en-light", "accuracy").startswith(b"<?xml")
+
+
+def test_pixel_size_reads_what_the_figure_jobs_write(tmp_path):
+    """The <img> of a figure carries the file's size in CSS pixels (snippets/build/variants.py)."""
+    from snippets.build.variants import pixel_size
+
+    for fmt in ("svg", "png"):
+        (tmp_path / f"f.{fmt}").write_bytes(drawn("en-light", "size", fmt))
+    # matplotlib's SVG is measured in points (its viewBox too): a CSS pixel is 3/4 of a point
+    box = re.search(rb'viewBox="0 0 ([\d.]+) ([\d.]+)"', (tmp_path / "f.svg").read_bytes())
+    assert pixel_size(tmp_path / "f.svg") == (round(float(box[1]) * 4 / 3), round(float(box[2]) * 4 / 3))
+    from PIL import Image
+
+    with Image.open(tmp_path / "f.png") as image:
+        assert pixel_size(tmp_path / "f.png") == image.size
+    (tmp_path / "px.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="150"/>')
+    assert pixel_size(tmp_path / "px.svg") == (300, 150)
+    (tmp_path / "bad.svg").write_text("<svg viewBox='0 0 1 1'/>")
+    with pytest.raises(ValueError, match="width and height"):
+        pixel_size(tmp_path / "bad.svg")

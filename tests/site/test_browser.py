@@ -104,6 +104,23 @@ def test_gelu_page_loads_with_math_and_figures(page, built_site, path, lang):
     assert len(srcs) == 4 and all(s.endswith(f".{lang}-light.svg#only-light") for s in srcs)
 
 
+def test_code_blocks_get_their_copy_button_when_they_come_into_view(page):
+    """Material mounts code blocks lazily (mkdocs.yml: content.lazy): a listing far down the page
+    has no copy button at first, and has one once the reader scrolls to it; the button copies."""
+    pg = page.goto("/vit/implementation/")
+    last = pg.locator("article div.highlight").last
+    copy = 'button[data-md-type="copy"]'  # Material's copy button
+    assert last.locator(copy).count() == 0  # not mounted while far below the fold
+    last.scroll_into_view_if_needed()
+    button = last.locator(copy)
+    button.wait_for(state="attached", timeout=5000)
+    assert pg.locator(f"article div.highlight {copy}").count() < pg.locator("article div.highlight").count()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    button.click()
+    copied = pg.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() and copied.strip().splitlines()[0] in last.locator("pre").inner_text()
+
+
 def test_dark_mode_toggle_shows_the_dark_figures(page):
     pg = page.goto("/activations/gelu/")
     assert pg.get_attribute("body", "data-md-color-scheme") == "default"

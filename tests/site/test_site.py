@@ -17,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from snippets.build import notebooks
+from snippets.build import notebooks, ui
+from snippets.build.languages import page_file
 from tests.conftest import ARTICLES, PAGES, REPO, SUMMARY, article_listings, page_body, page_html, soup
 
 pytestmark = pytest.mark.slow
@@ -289,6 +290,42 @@ def test_listing_lines_fit_the_content_column(built_site, slug):
         long = [line for div in blocks for line in div.select_one("pre").get_text().splitlines()
                 if display_width(line) > 88]
         assert long == [], (slug, lang)
+
+
+TIMING = re.compile(r"\{\{ [a-z0-9-]+\.[\w.]*(?:seconds|_ms)\b")  # a placeholder that shows a timing
+
+
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_pages_with_timings_say_what_they_were_measured_on(built_site, slug):
+    """Each page whose prose shows a timing names the CPU, torch release and threads it was
+    measured with ({{ measured_on job-id }}), as this build's jobs recorded them."""
+    from snippets.build import environment
+
+    for lang in ("ko", "en"):
+        source = (REPO / "docs" / page_file(slug, lang)).read_text(encoding="utf-8")
+        lines = [p.get_text() for p in page_body(page_html(built_site.dir, slug, lang)).select("p > em")
+                 if ui.text("measured_on", lang, cpu="\0", torch="\0", threads=0, s="").split("\0")[0]
+                 in p.get_text()]
+        if not TIMING.search(source):
+            assert lines == [], (slug, lang)
+            continue
+        assert lines, f"{slug} ({lang}) shows timings but not what they were measured on"
+        for line in lines:
+            assert environment.cpu_model() in line and f"PyTorch {environment.version('torch')}" in line, line
+
+
+def test_math_arrives_typeset_and_no_page_loads_a_math_script(built_site):
+    """Formulas are KaTeX markup in the HTML (snippets/build/math.py): nothing for the reader's
+    browser to typeset, so nothing moves once the page is shown."""
+    formulas = 0
+    for path in html_files(built_site.dir):
+        page = soup(path)
+        assert not [s["src"] for s in page.select("script[src]") if "katex" in s["src"].lower()], path
+        for element in page.select(".arithmatex"):
+            formulas += 1
+            assert element.select_one(".katex .katex-mathml annotation"), (path, element.get_text()[:80])
+            assert not element.find(string=re.compile(r"\\[(\[]")), (path, element.get_text()[:80])
+    assert formulas > 50  # GELU, the autograd pages, the ViT pages ... in both languages
 
 
 def test_every_page_is_valid_html(built_site):
