@@ -11,15 +11,27 @@ project modules and libraries they import, the files outside the repository decl
 jobs whose bodies the listings show (``external=``), and the runner code, but no prose: editing
 an article's text re-runs nothing.
 
+A notebook runs anywhere: the cells run in an empty folder, with nothing of the repository on
+the kernel's path. The project modules they import (and the data files those read) travel in
+the notebook's first cell, which writes them next to it (:func:`setup_cell`): the same bytes the
+build ran, listed with their SHA-256. The rendered page leaves that cell out; the download has it.
+
 Each language then gets a copy of the executed notebook with a title cell in its language
 (:func:`localized`), served for download next to the rendered page.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import io
 import json
+import os
 import re
+import tempfile
+import textwrap
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,8 +92,9 @@ class ArticleNotebook:
     page: str  # "activations/gelu"
     cells: tuple[str, ...]
     source: Path  # the default-language page the cells were read from
-    raises: tuple[int, ...] = ()  # cells that show an exception on purpose
+    raises: tuple[tuple[int, str], ...] = ()  # (cell, exception name): cells that fail on purpose
     external: tuple[str, ...] = ()  # files outside the repository that the cells' jobs declare
+    setup: str | None = None  # the first cell: the project files the cells import (setup_cell)
 
 
 def _listing_job(include_lines: list[str], root: Path):
@@ -124,37 +137,129 @@ def discover(docs_dir: Path, root: Path, langs) -> dict[str, ArticleNotebook]:
                 raise NotebookError(f"{other} shows other listings than {source}: "
                                     "both languages must show the same code, in the same order")
         jobs = [_listing_job(lines, root) for lines in shown]
-        raises = tuple(i for i, job in enumerate(jobs) if job and job.kind == "output" and job.params.get("raises"))
+        raises = tuple((i, job.params["raises"]) for i, job in enumerate(jobs)
+                       if job and job.kind == "output" and job.params.get("raises"))
         external = tuple(dict.fromkeys(pattern for job in jobs if job for pattern in job.external))
-        found[page] = ArticleNotebook(page, tuple(expand(lines, root) for lines in shown), source, raises, external)
+        cells = tuple(expand(lines, root) for lines in shown)
+        found[page] = ArticleNotebook(page, cells, source, raises, external, setup_cell(cells, root))
     return found
+
+
+# --- the project code a notebook needs, carried in its first cell ------------------------------
+
+SETUP_ID = "setup"  # the id and tag of that cell
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same files give the same bytes
+
+
+def carried_files(cells, root: Path) -> list[str]:
+    """The repository files a notebook of ``cells`` needs to run outside the repository: every
+    project module the cells import (with what those import, and their packages' ``__init__``),
+    and each data file under ``snippets/data/`` that one of those modules names."""
+    from .deps import ProjectGraph
+
+    graph = ProjectGraph(root / "snippets")
+    modules, _ = graph.imported_by_source("\n\n".join(cells))
+    files = [graph.modules[m].path.relative_to(root).as_posix() for m in modules]
+    texts = "\n".join(graph.modules[m].path.read_text(encoding="utf-8") for m in modules)
+    data = root / "snippets" / "data"
+    if modules and data.is_dir():
+        files += [p.relative_to(root).as_posix() for p in sorted(data.rglob("*")) if p.is_file() and p.name in texts]
+    return sorted(files)
+
+
+def setup_cell(cells, root: Path) -> str | None:
+    """The code of a first cell that writes ``carried_files`` next to the notebook (None when the
+    cells need no project file): a zip of the files as the build read them, base64-encoded, with
+    each file's SHA-256, so a reader can check that what they run is what the site's build ran."""
+    files = carried_files(cells, root)
+    if not files:
+        return None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in files:
+            info = zipfile.ZipInfo(name, _ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, (root / name).read_bytes())
+    blob = base64.b64encode(buffer.getvalue()).decode()
+    lines = textwrap.wrap(blob, 100)
+    digests = "\n".join(f"#   {hashlib.sha256((root / n).read_bytes()).hexdigest()[:16]}  {n}" for n in files)
+    return (
+        "# The site's own code that this notebook imports, carried inside it so that it runs in an\n"
+        "# empty folder (or on Colab): this cell writes these files next to the notebook, exactly as\n"
+        "# the site's build ran them (SHA-256, first 16 hex digits):\n"
+        f"{digests}\n"
+        "import base64, hashlib, io, pathlib, zipfile\n\n"
+        "PROJECT_FILES = (\n" + "\n".join(f'    "{line}"' for line in lines) + "\n)\n"
+        "with zipfile.ZipFile(io.BytesIO(base64.b64decode(PROJECT_FILES))) as z:\n"
+        "    for name in z.namelist():\n"
+        "        data = z.read(name)\n"
+        "        path = pathlib.Path(name)\n"
+        "        path.parent.mkdir(parents=True, exist_ok=True)\n"
+        "        path.write_bytes(data)\n"
+        "        print(hashlib.sha256(data).hexdigest()[:16], name)\n"
+    )
 
 
 # --- worker side (imports nbformat, nbclient, mkdocs-jupyter) ----------------------------------
 
 
-def execute(cells, cwd: Path, raises=()) -> dict:
-    """A notebook of ``cells``, executed in a fresh kernel; returns its JSON. The cells listed in
-    ``raises`` carry nbclient's ``raises-exception`` tag: their exception is shown, not fatal."""
-    import nbformat
-    from nbclient import NotebookClient
+def execute(cells, raises=(), title: str = "", setup: str | None = None) -> dict:
+    """A notebook of ``cells``, executed in a fresh kernel in an empty folder; returns its JSON.
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(code, id=f"cell-{i}") for i, code in enumerate(cells)]
-    for i in raises:
-        nb.cells[i].metadata["tags"] = ["raises-exception"]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    ``setup``, if given, is the first cell (id and tag ``setup``): it writes the project files
+    the cells import. The kernel starts in a new empty folder, with no ``PYTHONPATH``: a cell that
+    imports from the repository without its setup fails here, as it would for a reader.
+
+    ``raises`` lists ``(cell, exception name)`` (indices into ``cells``): those cells carry
+    nbclient's ``raises-exception`` tag, and must raise exactly that exception (the page shows
+    it on purpose). Any other exception, or a declared cell that raises nothing or something
+    else, is a :class:`NotebookError` naming ``title`` (the article), the cell and the exception.
+
+    The kernel talks to this process over IPC (Unix sockets in a private folder), not TCP: a
+    build in a sandbox whose loopback network is down still runs its notebooks.
+    """
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    client = NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(cwd)}})
-    try:
-        client.execute()
-    except CellExecutionError as exc:  # say which cell, without the terminal colours
-        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-        raise NotebookError(f"a notebook cell raised {exc.ename}: {exc.evalue}\n{text}") from None
+    first = 1 if setup else 0
+    declared = {int(i) + first: name for i, name in raises}
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code, id=f"cell-{i}") for i, code in enumerate(cells)]
+    if setup:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(setup, id=SETUP_ID, metadata={"tags": [SETUP_ID]}))
+    for i in declared:
+        nb.cells[i].metadata["tags"] = ["raises-exception"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    where = f"{title}: " if title else ""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    with tempfile.TemporaryDirectory(prefix="notebook-") as folder:
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(folder) / ".kernel-ipc"))
+        run_in = Path(folder) / "run"
+        run_in.mkdir()
+        client = NotebookClient(nb, km=km, timeout=900, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(run_in)}})
+        try:
+            client.execute(env=env)
+        except CellExecutionError as exc:  # say which cell, without the terminal colours
+            text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+            cell = next((i - first for i, c in enumerate(nb.cells) if _error(c)), None)
+            name = "the setup cell" if cell == -1 else f"notebook cell {cell}"
+            raise NotebookError(f"{where}{name} raised {exc.ename}: {exc.evalue}\n{text}") from None
+    for i, name in declared.items():
+        error = _error(nb.cells[i])
+        got = f"{error['ename']}: {error['evalue']}" if error else "no exception"
+        if error is None or error["ename"] != name:
+            raise NotebookError(f"{where}notebook cell {i - first} should raise {name} (the listing's job declares "
+                                f"raises={name!r}), but it gave {got}\n\n{nb.cells[i].source}")
     nbformat.validate(nb)
     return json.loads(nbformat.writes(nb))
+
+
+def _error(cell) -> dict | None:
+    return next((o for o in cell.get("outputs", ()) if o.get("output_type") == "error"), None)
 
 
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
@@ -166,7 +271,7 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 
 def render_html(notebook_path: Path) -> tuple[str, str]:
     """The notebook as HTML by mkdocs-jupyter's converter (its template and styles), and the
-    styles apart: ``(html, css)``.
+    styles apart: ``(html, css)``. The setup cell is left out: the page shows the listings.
 
     nbconvert's MathJax loader and its mermaid loader are taken out: the site typesets math
     with its own KaTeX, which covers notebook cells too, there are no diagrams, and both name a
@@ -176,7 +281,12 @@ def render_html(notebook_path: Path) -> tuple[str, str]:
     """
     from mkdocs_jupyter import convert
 
-    html = convert.nb2html(str(notebook_path), execute=False, theme="light", custom_mathjax_url="")
+    nb = json.loads(notebook_path.read_text(encoding="utf-8"))
+    nb["cells"] = [c for c in nb["cells"] if c.get("id") != SETUP_ID]  # the page shows the listings only
+    with tempfile.TemporaryDirectory() as tmp:
+        shown = Path(tmp) / notebook_path.name
+        shown.write_text(json.dumps(nb), encoding="utf-8")
+        html = convert.nb2html(str(shown), execute=False, theme="light", custom_mathjax_url="")
     html = _MERMAID.sub("", _MATHJAX.sub("", html))
     css = "\n".join(m.strip() for m in _STYLE.findall(html))
     return _STYLE.sub("", html).strip() + "\n", css + "\n"
@@ -194,6 +304,7 @@ def localized(executed: dict, lang: str, title: str, article_url: str) -> dict:
     return nb
 
 
-def code_cells(nb: dict) -> list[str]:
+def code_cells(nb: dict, setup: bool = False) -> list[str]:
+    """The code of the notebook's cells: the listings, and the setup cell first if ``setup``."""
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in nb["cells"] if c["cell_type"] == "code"]
+            for c in nb["cells"] if c["cell_type"] == "code" and (setup or c.get("id") != SETUP_ID)]

@@ -126,7 +126,8 @@ def notebook_jobs(package_dir: Path, langs) -> dict[str, JobSpec]:
         return {}
     return {notebooks.job_id(page): JobSpec(id=notebooks.job_id(page), kind="notebook", module="", function="",
                                             path=nb.source, line=1, page=page, external=nb.external,
-                                            params={"cells": list(nb.cells), "raises": list(nb.raises)})
+                                            params={"cells": list(nb.cells), "raises": list(nb.raises),
+                                                    "setup": nb.setup})
             for page, nb in notebooks.discover(docs, package_dir.parent, langs).items()}
 
 

@@ -172,7 +172,9 @@ def _values(fn, args: dict, item: dict, tmp: Path) -> None:
 def _notebook(item: dict, tmp: Path) -> None:
     from . import notebooks
 
-    executed = notebooks.execute(item["params"]["cells"], cwd=Path.cwd(), raises=item["params"]["raises"])
+    params = item["params"]
+    executed = notebooks.execute(params["cells"], raises=params["raises"], title=f"{item['id']} ({item['page']})",
+                                 setup=params.get("setup"))
     path = tmp / "notebook.ipynb"
     path.write_text(json.dumps(executed, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     html, css = notebooks.render_html(path)

@@ -110,6 +110,7 @@ def random_shift(
 # --8<-- [end:augment]
 
 
+# --8<-- [start:train]
 @torch.no_grad()
 def evaluate(
     model: VisionTransformer, X: torch.Tensor, y: torch.Tensor, batch_size: int = 512
@@ -122,7 +123,6 @@ def evaluate(
     return correct / len(y)
 
 
-# --8<-- [start:train]
 def param_groups(model: VisionTransformer, weight_decay: float) -> list[dict]:
     """The parameters that require gradients, in two optimiser groups: weight decay on
     the weight matrices, none on biases, norms and the embeddings named by

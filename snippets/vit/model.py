@@ -548,6 +548,7 @@ def position_similarity(
     return unit @ unit.T  # (N, D) @ (D, N) -> (N, N)
 
 
+# --8<-- [start:load-errors]
 class StateDictMismatchError(ValueError):
     """A state dict that does not fit the model; ``missing``, ``unexpected`` and
     ``mismatched`` list why."""
@@ -570,6 +571,9 @@ def _listing(title: str, lines: list[str], limit: int = 10) -> list[str]:
     if len(lines) > limit:
         shown.append(f"    ... and {len(lines) - limit} more")
     return [f"  {title} ({len(lines)}):", *shown]
+
+
+# --8<-- [end:load-errors]
 
 
 # --8<-- [start:load]

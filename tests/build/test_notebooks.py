@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
+import subprocess
+import sys
 from importlib import metadata
 
 import nbformat
@@ -45,7 +48,8 @@ def test_a_listing_that_is_a_job_body_brings_its_raises_and_external_files(tmp_p
     page = '# P\n```python\n--8<-- "m.py:w"\n```\n```python\n--8<-- "m.py:boom"\n```\n'
     (tmp_path / "docs/s/p.ko.md").write_text(page)
     (found,) = notebooks.discover(tmp_path / "docs", tmp_path, ("ko", "en")).values()
-    assert found.cells == ("print('w')", "1 / 0") and found.raises == (1,) and found.external == ("$W", "~/w.bin")
+    assert found.cells == ("print('w')", "1 / 0") and found.external == ("$W", "~/w.bin")
+    assert found.raises == ((1, "ZeroDivisionError"),)
 
 
 def test_languages_must_show_the_same_listings(tmp_path):
@@ -130,3 +134,64 @@ def test_build_report_lists_every_job(sample_built):
         assert f"torch {metadata.version('torch')}" in text and f"timm {metadata.version('timm')}" in text
         assert environment.cpu_model() in text and f"Python {platform.python_version()}" in text
     assert REPO.joinpath("mkdocs.yml").read_text().count("build-report.md") == 1  # in the real site's nav
+
+
+def test_a_cell_may_raise_only_the_exception_its_job_declares(tmp_path):
+    ok = notebooks.execute(["x = 1", "1 / 0", "print(x)"], raises=[(1, "ZeroDivisionError")])
+    assert [o.get("ename") for o in ok["cells"][1]["outputs"]] == ["ZeroDivisionError"]
+    assert "".join(ok["cells"][2]["outputs"][0]["text"]) == "1\n"  # it went on after the declared error
+    with pytest.raises(notebooks.NotebookError, match=r"gelu \(activations/gelu\): notebook cell 1 should "
+                       r"raise ZeroDivisionError .* but it gave NameError: name 'undefined' is not defined"):
+        notebooks.execute(["x = 1", "undefined + 1"], raises=[(1, "ZeroDivisionError")],
+                          title="gelu (activations/gelu)")
+    with pytest.raises(notebooks.NotebookError, match="cell 0 should raise ZeroDivisionError .* gave no exception"):
+        notebooks.execute(["x = 1"], raises=[(0, "ZeroDivisionError")])
+    with pytest.raises(notebooks.NotebookError, match=r"demo: notebook cell 1 raised KeyError: 'k'"):
+        notebooks.execute(["d = {}", "d['k']"], title="demo")
+
+
+@pytest.mark.skipif(not shutil.which("unshare"), reason="needs util-linux's unshare")
+def test_notebooks_run_without_a_network(tmp_path):
+    """The kernel talks over IPC: in a network namespace whose loopback is down (no TCP at all),
+    a notebook still runs."""
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"user namespaces are not allowed here: {probe.stderr.decode().strip()}")
+    script = ("from pathlib import Path; from snippets.build import notebooks; "
+              "nb = notebooks.execute(['print(6 * 7)']); "
+              "print(''.join(nb['cells'][0]['outputs'][0]['text']), end='')")
+    run = subprocess.run(["unshare", "-rn", sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout == "42\n"
+
+
+def test_the_setup_cell_carries_the_project_code_the_cells_import(tmp_path):
+    """A notebook runs in an empty folder with nothing of the repository on its path: the first
+    cell writes the project modules the cells import (and the data files those name)."""
+    root = tmp_path / "repo"
+    for rel, text in {
+        "snippets/__init__.py": "",
+        "snippets/data/table.csv": "a,b\n1,2\n",
+        "snippets/data/unused.csv": "x\n",
+        "snippets/pkg/__init__.py": "",
+        "snippets/pkg/helper.py": "TWICE = 2\n",
+        "snippets/pkg/mod.py": ("from pathlib import Path\nfrom snippets.pkg.helper import TWICE\n\n"
+                                "def rows():\n    return (Path(__file__).parents[1] / 'data' / 'table.csv')"
+                                ".read_text().split()\n"),
+        "snippets/other.py": "raise RuntimeError('never carried')\n",
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    cells = ["from snippets.pkg.mod import TWICE, rows", "print(TWICE * len(rows()))"]
+    assert notebooks.carried_files(cells, root) == [
+        "snippets/__init__.py", "snippets/data/table.csv", "snippets/pkg/__init__.py", "snippets/pkg/helper.py",
+        "snippets/pkg/mod.py"]
+    setup = notebooks.setup_cell(cells, root)
+    assert setup == notebooks.setup_cell(cells, root)  # the same files, the same cell
+    nb = notebooks.execute(cells, setup=setup)
+    assert notebooks.code_cells(nb) == cells and notebooks.code_cells(nb, setup=True)[0] == setup
+    assert "".join(nb["cells"][2]["outputs"][0]["text"]) == "4\n"
+    with pytest.raises(notebooks.NotebookError, match="notebook cell 0 raised ModuleNotFoundError: No module named"):
+        notebooks.execute(cells)  # without its setup cell the notebook cannot see the repository
+    assert notebooks.setup_cell(["import torch"], root) is None

@@ -273,6 +273,51 @@ def test_every_article_has_a_notebook_holding_its_listings(built_site, slug):
         assert (page.parent / "notebook" / "index.html").is_file()
 
 
+CHEAP_NOTEBOOKS = ("activations/gelu", "autograd/retain-graph", "autograd/vector-jacobian", "nlp/embedding")
+PROBE = ("import importlib.util, pathlib\n"
+         "spec = importlib.util.find_spec('snippets')\n"
+         "print('snippets:', 'absent' if spec is None else "
+         "'here' if pathlib.Path(spec.origin).resolve().is_relative_to(pathlib.Path.cwd().resolve()) else spec.origin)")
+
+
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_a_downloaded_notebook_runs_alone_in_an_empty_folder(built_site, slug, tmp_path):
+    """The English download, copied alone into an empty folder and run there with nothing of the
+    repository on the path: every cell for the cheap articles, the setup cell and the first
+    listing (the imports) for the others. Whatever project code it imports is the copy its setup
+    cell wrote into that folder."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    name = slug.rsplit("/", 1)[-1]
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    shutil.copy(page_html(built_site.dir, slug, "en").parent / "notebook" / f"{name}.ipynb", folder)
+    nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    setup = [c for c in code if c.get("id") == notebooks.SETUP_ID]
+    listings = [c for c in code if c not in setup]
+    nb.cells = setup + (listings if slug in CHEAP_NOTEBOOKS else listings[:1]) + [nbformat.v4.new_code_cell(PROBE)]
+    for cell in nb.cells:
+        cell.outputs = []
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute(
+        cwd=str(folder), env=env)
+    assert nb.cells[-1].outputs[0]["text"] == ("snippets: here\n" if setup else "snippets: absent\n")
+
+
+def test_every_notebook_defines_or_imports_every_name_it_uses(built_site):
+    """Ruff's undefined-name check over each downloaded notebook: a listing that calls a helper
+    the page never shows would fail only when a reader runs that cell (it did: ``_listing`` in
+    vit/implementation, issue 16)."""
+    notebooks_built = sorted(built_site.dir.glob("**/notebook/*.ipynb"))
+    assert len(notebooks_built) == 2 * len(ARTICLES)
+    ruff = Path(sys.executable).with_name("ruff")
+    run = subprocess.run([str(ruff), "check", "--no-cache", "--isolated", "--select", "F821,F822,F823",
+                          "--output-format", "concise", *map(str, notebooks_built)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 def display_width(line: str) -> int:
     """Columns a line takes in a monospace font: East Asian wide characters take two (as ruff
     counts them for its line length)."""

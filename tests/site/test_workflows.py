@@ -21,8 +21,8 @@ def actionlint(*paths):
     return subprocess.run([exe, "-verbose", *map(str, paths)], capture_output=True, text=True, env=env, cwd=REPO)
 
 
-def test_both_workflows_pass_actionlint_with_shellcheck():
-    result = actionlint(WORKFLOWS / "ci.yml", WORKFLOWS / "pages.yml")
+def test_every_workflow_passes_actionlint_with_shellcheck():
+    result = actionlint(WORKFLOWS / "ci.yml", WORKFLOWS / "pages.yml", WORKFLOWS / "canary.yml")
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'Rule "shellcheck" was disabled' not in result.stdout + result.stderr
 
@@ -46,6 +46,30 @@ def test_permissions_are_least_privilege():
     assert pages["permissions"] == {}
     assert pages["jobs"]["build"]["permissions"] == {"contents": "read"}
     assert pages["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    canary = yaml.safe_load((WORKFLOWS / "canary.yml").read_text())
+    assert canary["permissions"] == {}
+    assert canary["jobs"]["canary"]["permissions"] == {"contents": "read", "issues": "write"}
+
+
+def test_the_canary_tests_the_newest_upstream_weekly_and_reports_a_failure_once():
+    """Weekly and on demand: the pins except torch, torchvision and timm, which come in their
+    newest release; the unit tests and a cold strict build; on failure, one issue (a comment on
+    the open one), naming the step, the failing tests or jobs, and the versions."""
+    text = (WORKFLOWS / "canary.yml").read_text()
+    canary = yaml.safe_load(text)
+    on = canary[True]  # YAML 1.1 reads the key "on" as true
+    assert set(on) == {"schedule", "workflow_dispatch"} and on["schedule"][0]["cron"].split()[2:] == ["*", "*", "1"]
+    steps = {s.get("name", s.get("uses")): s for s in canary["jobs"]["canary"]["steps"]}
+    install = steps["Install the pins, except the newest torch, torchvision and timm"]["run"]
+    assert "grep -v -E '^(torch|torchvision|timm)==' requirements.txt" in install
+    assert "--upgrade" in install and "torch torchvision timm" in install
+    assert 'pytest -m "not slow and not browser"' in steps["Unit tests"]["run"]
+    build = steps["Cold strict build"]
+    assert "mkdocs build --strict" in build["run"] and "cold-cache" in build["env"]["DOCS_CACHE_DIR"]
+    report = steps["Open or update the canary issue"]
+    assert report["if"] == "${{ failure() }}"
+    assert "gh issue comment" in report["run"] and "gh issue create" in report["run"]
+    assert "steps.install.outputs.versions" in report["env"]["VERSIONS"]
 
 
 def test_ci_runs_the_readme_commands_and_caches_jobs_by_their_inputs():
