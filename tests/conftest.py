@@ -224,9 +224,12 @@ def page_body(path: Path):
 
 
 def article_listings(html: Path) -> list[str]:
-    """The code of every listing on a built article page (blocks titled with a snippets path)."""
+    """The code of every listing on a built article page (blocks titled with a snippets path),
+    not counting the collapsed "code for this figure/table" blocks (inside <details>)."""
     codes = []
     for block in soup(html).select("article div.highlight"):
+        if block.find_parent("details"):
+            continue
         title = block.select_one(".filename")
         if title and title.get_text().startswith("snippets/"):
             codes.append(block.select_one("pre").get_text().strip("\n"))

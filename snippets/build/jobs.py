@@ -59,7 +59,7 @@ class JobSpec:
     module: str  # dotted module name, e.g. "snippets.articles.activations.gelu"
     function: str
     path: Path  # source file of the module
-    line: int
+    line: int  # the decorator's line
     page: str  # article the job belongs to, e.g. "activations/gelu"
     needs: tuple[str, ...] = ()  # ids of `values` jobs whose results are passed in
     data: tuple[str, ...] = ()  # files under snippets/data/ that the job reads
@@ -67,6 +67,7 @@ class JobSpec:
     timeout: float = DEFAULT_TIMEOUT
     quick: dict = field(default_factory=dict)  # keyword arguments of the quick profile
     params: dict = field(default_factory=dict)  # the kind's own arguments (format, raises, files)
+    end_line: int = 0  # the function's last line (the page's "code for this figure" shows line..end_line)
 
     @property
     def format(self) -> str:
@@ -252,7 +253,8 @@ def jobs_in_source(source: str, path: Path, module: str) -> list[JobSpec]:
             args = tuple(_argument(a, constants, "the job id", where) for a in dec.args)
             kwargs = {kw.arg: _argument(kw.value, constants, f"argument {kw.arg!r}", where) for kw in dec.keywords}
             declared = declaration(names[dec.func.id], args, kwargs, where)
-            found.append(JobSpec(module=module, function=node.name, path=path, line=dec.lineno, **declared))
+            found.append(JobSpec(module=module, function=node.name, path=path, line=dec.lineno,
+                                 end_line=node.end_lineno, **declared))
     return found
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import reading_time, ui, variants
+from .languages import split_page_file
 from .runner import BuildResult, JobResult
 from .syntax import BLOCK, CONDITION, ELSE, END, FIGURE, IF, MEASURED_ON, OUTPUT, PLACEHOLDER, READING_TIME, VALUE
 
@@ -70,6 +71,7 @@ def render(markdown: str, *, src_uri: str, lang: str, build: BuildResult, first_
     page = _Page(src_uri, lang, build, first_line, docs_dir)
     page.out.named = named_jobs(markdown)
     text = page.blocks(markdown)
+    text = page.tables(text)
     text = _substitute(FIGURE, page.figure, text)
     text = _substitute(PLACEHOLDER, page.placeholder, text)
     page.out.markdown = page.failures(text, notice)
@@ -197,6 +199,54 @@ class _Page:
         value = self.value(r, c.group("key"), f"{self.src_uri}: {where}")
         return (None if value is MISSING else bool(value) != bool(c.group("not"))), r.spec.id
 
+    # --- code for figures and tables -----------------------------------------------------------
+
+    def code_block(self, results: list[JobResult], label: str) -> str:
+        """A collapsed block with the source of the jobs that made a figure or table (and of the
+        values jobs they need), included from ``snippets/`` by line range like any listing.
+        Only under this article's own jobs: the home page's thumbnails get none."""
+        own = split_page_file(self.src_uri, self.build.langs)
+        if self.docs_dir is None or own is None:
+            return ""
+        root, shown = self.docs_dir.parent.resolve(), []
+        for r in results:
+            for spec in [r.spec, *(self.build.results[n].spec for n in r.spec.needs if n in self.build.results)]:
+                if spec.page == own[0] and spec.end_line and spec not in shown:
+                    shown.append(spec)
+        if not shown:
+            return ""
+        lines = ["", "", f'??? example "{ui.text(label, self.lang)}"']
+        for spec in shown:
+            path = Path(spec.path).resolve().relative_to(root).as_posix()
+            include = f'--8<-- "{path}:{spec.line}:{spec.end_line}"'
+            lines += ["", f'    ```python title="{path}"', f"    {include}", "    ```"]
+        return "\n".join(lines)
+
+    def tables(self, text: str) -> str:
+        """After every Markdown table that shows values of this article's jobs, the code that
+        computed them."""
+        lines, out, table = text.split("\n"), [], []
+
+        def flush():
+            ids = [v.group("id") for cell in table for m in PLACEHOLDER.finditer(cell)
+                   if (v := VALUE.match(m.group(1).strip())) and v.group("id") in self.build.results]
+            jobs = [self.build.results[i] for i in dict.fromkeys(ids)]
+            out.extend(table)
+            if table and jobs:
+                lead = table[-1][: len(table[-1]) - len(table[-1].lstrip())]
+                block = self.code_block(jobs, "code_for_table")
+                out.extend((lead + line if line else line) for line in block.split("\n")[1:])
+            table.clear()
+
+        for line in lines:
+            if line.lstrip().startswith("|"):
+                table.append(line)
+                continue
+            flush()
+            out.append(line)
+        flush()
+        return "\n".join(out)
+
     # --- pass 2: figures --------------------------------------------------------------------
 
     def figure(self, m: re.Match) -> str:
@@ -217,7 +267,7 @@ class _Page:
             width, height = variants.pixel_size(r.artifact(variants.artifact(variant, r.spec.format)))
             shown.append(f"![{alt}]({posixpath.relpath(uri, here)}#only-{theme})"
                          f"{{ {attrs} width={width} height={height} }}")
-        return "\n".join(shown)
+        return "\n".join(shown) + self.code_block([r], "code_for_figure")
 
     # --- pass 3: values and outputs ---------------------------------------------------------
 

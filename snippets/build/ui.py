@@ -38,6 +38,9 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "# {title}: notebook\n\nThe listings of the article [{title}]({url}), in the order it shows them, "
               "with the outputs of the run made when the site was built.",
     },
+    # the collapsed block under each figure and computed table of an article: the job's own source
+    "code_for_figure": {"ko": "이 그림을 만든 코드", "en": "Code for this figure"},
+    "code_for_table": {"ko": "이 표를 만든 코드", "en": "Code for this table"},
     # {{ measured_on job-id }}: one line under a table, figure or paragraph whose numbers are timings
     "measured_on": {
         "ko": "시간은 {cpu}에서 PyTorch {torch}, CPU 스레드 {threads}개로 측정했습니다.",

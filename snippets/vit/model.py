@@ -522,12 +522,16 @@ def resample_pos_embed(
     grid = grid.reshape(1, old_h, old_w, D)  # (1, N, D) -> (1, g, g, D)
     # an image with D channels
     grid = grid.permute(0, 3, 1, 2)  # (1, g, g, D) -> (1, D, g, g)
-    corners = {}  # not for "nearest"
-    if interpolation in ("bilinear", "bicubic"):
-        corners = {"align_corners": False}
+    # align_corners and antialias apply to the smooth modes only
+    smooth = interpolation in ("bilinear", "bicubic")
+    corners = {"align_corners": False} if smooth else {}
     # (1, D, g, g) -> (1, D, g', g')
     grid = F.interpolate(
-        grid, size=(new_h, new_w), mode=interpolation, antialias=antialias, **corners
+        grid,
+        size=(new_h, new_w),
+        mode=interpolation,
+        antialias=antialias and smooth,
+        **corners,
     )
     grid = grid.permute(0, 2, 3, 1)  # (1, D, g', g') -> (1, g', g', D)
     grid = grid.reshape(1, new_h * new_w, D)  # (1, g', g', D) -> (1, N', D)
@@ -584,7 +588,7 @@ def load_timm_state_dict(
     interpolate_pos_embed: bool = False,
 ) -> None:
     """Load a timm ``VisionTransformer`` state dict (or a checkpoint holding one under
-    "model") into ``model``.
+    "model" or "state_dict") into ``model``.
 
     Every key must match by name and shape; otherwise a StateDictMismatchError (a
     ValueError) lists the missing keys, the unexpected keys and, for each shape

@@ -1,5 +1,6 @@
 """Placeholders in pages: values, outputs, figures, and the errors writers get."""
 
+import dataclasses
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -290,3 +291,29 @@ def test_measured_on_names_the_machine_the_job_ran_on(build, tmp_path):
     assert render("{{ measured_on broken }}", src_uri="p.en.md", build=build).markdown.endswith(
         "**⚠ computation failed: broken**")  # under the failure box at the top
     assert "unknown job 'nope'" in render("{{ measured_on nope }}", src_uri="p.en.md", build=build).errors[0]
+
+
+def test_figures_and_computed_tables_of_the_article_show_the_code_that_made_them(build, tmp_path):
+    """A collapsed block under each figure and each table of computed values, including the
+    job's source (and that of the values jobs it needs) from snippets/ by line range."""
+    root = tmp_path / "repo"
+    module = root / "snippets" / "articles" / "sec" / "page.py"
+    results = dict(build.results)
+    for job_id, kind, needs, lines in (("curve", "figure", ("nums",), (10, 24)), ("nums", "values", (), (3, 8))):
+        s = dataclasses.replace(spec(job_id, kind), path=module, line=lines[0], end_line=lines[1], needs=needs)
+        results[job_id] = dataclasses.replace(build.results["fig" if kind == "figure" else "nums"], spec=s)
+    build = BuildResult(results, 0.2, ("ko", "en"))
+    docs = root / "docs"
+    md = render("![곡선](figure:curve)\n\n| a | b |\n|---|---|\n| x | {{ nums.n:, }} |\n\nafter",
+                src_uri="sec/page.ko.md", build=build, docs_dir=docs).markdown
+    include = '    --8<-- "snippets/articles/sec/page.py:{}:{}"'
+    assert md.split("\n\n")[1:4] == [
+        '??? example "이 그림을 만든 코드"',
+        '    ```python title="snippets/articles/sec/page.py"\n' + include.format(10, 24) + "\n    ```",
+        '    ```python title="snippets/articles/sec/page.py"\n' + include.format(3, 8) + "\n    ```"]
+    table_part = md.split("| x | 1,347 |\n\n", 1)[1]
+    assert table_part.startswith('??? example "이 표를 만든 코드"\n\n    ```python')
+    assert table_part.count("--8<--") == 1 and table_part.endswith("```\n\nafter")
+    # another page (the home page's cards) shows the figure without its code
+    home = render("![곡선](figure:curve)", src_uri="index.en.md", build=build, docs_dir=docs).markdown
+    assert "--8<--" not in home and "??? example" not in home

@@ -108,13 +108,13 @@ def test_code_blocks_get_their_copy_button_when_they_come_into_view(page):
     """Material mounts code blocks lazily (mkdocs.yml: content.lazy): a listing far down the page
     has no copy button at first, and has one once the reader scrolls to it; the button copies."""
     pg = page.goto("/vit/implementation/")
-    last = pg.locator("article div.highlight").last
+    last = pg.locator("article > div.highlight").last  # the last listing (not one folded in <details>)
     copy = 'button[data-md-type="copy"]'  # Material's copy button
     assert last.locator(copy).count() == 0  # not mounted while far below the fold
     last.scroll_into_view_if_needed()
     button = last.locator(copy)
     button.wait_for(state="attached", timeout=5000)
-    assert pg.locator(f"article div.highlight {copy}").count() < pg.locator("article div.highlight").count()
+    assert pg.locator(f"article > div.highlight {copy}").count() < pg.locator("article > div.highlight").count()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     button.click()
     copied = pg.evaluate("navigator.clipboard.readText()")

@@ -222,7 +222,8 @@ def test_each_language_has_a_search_index_of_its_own_pages(built_site):
         expected |= {f"{a}/notebook/" for a in ARTICLES} | {"build-report/"}
         assert pages == expected
         text = " ".join(d["text"] + " " + d["title"] for d in index["docs"])
-        assert bool(HANGUL.search(text.replace("한국어", ""))) == (lang == "ko")
+        prose = re.sub(r"<pre>.*?</pre>", "", text, flags=re.S)  # code (a figure's, with both languages' labels) aside
+        assert bool(HANGUL.search(prose.replace("한국어", ""))) == (lang == "ko")
 
 
 def test_cold_build_ran_every_job_once_and_warm_build_cached_all(built_site):
@@ -304,6 +305,36 @@ def test_a_downloaded_notebook_runs_alone_in_an_empty_folder(built_site, slug, t
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute(
         cwd=str(folder), env=env)
     assert nb.cells[-1].outputs[0]["text"] == ("snippets: here\n" if setup else "snippets: absent\n")
+
+
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_every_figure_and_computed_table_has_the_code_that_made_it(built_site, slug):
+    """Under each figure and each table of computed values, a collapsed "code for this figure"
+    ("이 그림을 만든 코드") block holds the job's source, as the module has it."""
+    from snippets.build.runner import make_plan
+    from snippets.build.syntax import PLACEHOLDER, VALUE
+
+    jobs = make_plan().jobs
+    source = (REPO / "docs" / page_file(slug, "en")).read_text(encoding="utf-8")
+    tables = [block for block in re.findall(r"(?:^[ \t]*\|.*\n?)+", source, re.M)
+              if any((v := VALUE.match(m.group(1))) and jobs[v.group("id")].page == slug
+                     for m in PLACEHOLDER.finditer(block))]
+    for lang in ("ko", "en"):
+        body = page_body(page_html(built_site.dir, slug, lang))
+        blocks = body.select("details.example")
+        summaries = [d.select_one("summary").get_text() for d in blocks]
+        figures = body.select("img.figure[src*='#only-dark']")  # the ones shown: an {{ if }} may leave one out
+        assert summaries.count(ui.text("code_for_figure", lang)) == len(figures), (slug, lang)
+        assert summaries.count(ui.text("code_for_table", lang)) == len(tables), (slug, lang)
+        for details in blocks:
+            for code in details.select("div.highlight"):
+                title, text = code.select_one(".filename").get_text(), code.select_one("pre").get_text()
+                assert title.startswith("snippets/") and re.search(r"^@(figure|values|output)\(", text, re.M)
+                assert text.strip("\n") in (REPO / title).read_text(encoding="utf-8")
+        # each figure's block comes right after it
+        for img in figures:
+            following = img.find_parent("p").find_next_sibling()
+            assert following is not None and following.name == "details", img["src"]
 
 
 def test_every_notebook_defines_or_imports_every_name_it_uses(built_site):

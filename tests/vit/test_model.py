@@ -236,6 +236,14 @@ def test_resample_pos_embed_other_interpolations_equal_timm(interpolation, antia
     assert (resampled - expected).abs().max().item() < 1e-6
 
 
+def test_resample_pos_embed_nearest_works_with_the_default_antialias():
+    """antialias (on by default) applies to the smooth modes only: "nearest" ignores it."""
+    pos_embed = torch.randn(1, 1 + 4 * 4, 8, generator=torch.Generator().manual_seed(5))
+    resampled = resample_pos_embed(pos_embed, 8, interpolation="nearest")
+    assert torch.equal(resampled, resample_pos_embed(pos_embed, 8, interpolation="nearest", antialias=False))
+    assert resampled.shape == (1, 1 + 8 * 8, 8)
+
+
 def test_resample_pos_embed_same_grid_is_unchanged():
     pos_embed = torch.randn(1, 17, 8)
     assert resample_pos_embed(pos_embed, 4) is pos_embed
