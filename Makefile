@@ -9,7 +9,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 LIGHTHOUSE := tools/lighthouse/node_modules/.installed
 
-.PHONY: serve build test lint bench jobs lighthouse clean
+.PHONY: serve build test lint bench jobs lighthouse notebooks clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(STAMP)
 ## lighthouse: the four Lighthouse scores of every page type, both languages (run `make build` first)
 lighthouse: $(STAMP) $(LIGHTHOUSE)
 	$(BIN)/python tools/lighthouse/scores.py site
+
+## notebooks: run every downloadable notebook of site/ alone in an empty folder, one thread, timed (run `make build` first)
+notebooks: $(STAMP)
+	$(BIN)/python -m snippets.build notebooks site
 
 ## jobs: list the build jobs: article, cached or stale, key, module:line
 jobs: $(STAMP)

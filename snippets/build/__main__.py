@@ -5,6 +5,7 @@
     python -m snippets.build run gelu-curves      # one job (and what it needs)
     python -m snippets.build run --force gelu-curves
     python -m snippets.build prune                # delete cache entries no job uses any more
+    python -m snippets.build notebooks [SITE]     # run each downloadable notebook alone (make notebooks)
 
 The cache is ``.cache/`` at the repository root, or ``$DOCS_CACHE_DIR``.
 """
@@ -55,6 +56,25 @@ def cmd_prune(args) -> int:
     return 0
 
 
+def cmd_notebooks(args) -> int:
+    """Every English download of a built site (the Korean ones hold the same code), run alone in an
+    empty folder on one torch thread, with its time."""
+    from .notebooks import NotebookError, run_downloaded
+
+    site = Path(args.site)
+    found = sorted(site.glob("en/**/notebook/*.ipynb")) or sorted(site.glob("**/notebook/*.ipynb"))
+    if not found:
+        raise FileNotFoundError(f"no notebooks under {site}/ (run `make build` first)")
+    failed = 0
+    for path in found:
+        try:
+            print(f"{run_downloaded(path):7.1f} s  {path.relative_to(site)}", flush=True)
+        except NotebookError as exc:
+            failed += 1
+            print(f"FAILED     {path.relative_to(site)}\n{exc}", flush=True)
+    return 1 if failed else 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m snippets.build", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -64,6 +84,9 @@ def main(argv=None) -> int:
     run.add_argument("--force", action="store_true", help="run even when cached")
     run.set_defaults(fn=cmd_run)
     sub.add_parser("prune", help="delete cache entries that no current job uses").set_defaults(fn=cmd_prune)
+    notebooks = sub.add_parser("notebooks", help="run every downloadable notebook of a built site, alone")
+    notebooks.add_argument("site", nargs="?", default="site", help="the built site (default: site)")
+    notebooks.set_defaults(fn=cmd_notebooks)
     args = parser.parse_args(argv)
     try:
         return args.fn(args)

@@ -258,6 +258,30 @@ def execute(cells, raises=(), title: str = "", setup: str | None = None) -> dict
     return json.loads(nbformat.writes(nb))
 
 
+def run_downloaded(path: Path) -> float:
+    """Run a downloaded notebook as a reader would: its code cells, top to bottom, in an empty
+    folder with nothing of the repository on the path and torch on one thread (``make
+    notebooks``; the upstream canary's cold build runs them all too). The cells that show an
+    error on purpose must show the same one again. Returns the seconds it took."""
+    import time
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    setup = next(("".join(c["source"]) for c in code if c.get("id") == SETUP_ID), None)
+    listings = [c for c in code if c.get("id") != SETUP_ID]
+    raises = [(i, _error(c)["ename"]) for i, c in enumerate(listings) if _error(c) is not None]
+    threads = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    saved = {name: os.environ.get(name) for name in threads}
+    os.environ.update(threads)
+    start = time.perf_counter()
+    try:
+        execute(["".join(c["source"]) for c in listings], raises=raises, title=str(path), setup=setup)
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+    return time.perf_counter() - start
+
+
 def _error(cell) -> dict | None:
     return next((o for o in cell.get("outputs", ()) if o.get("output_type") == "error"), None)
 

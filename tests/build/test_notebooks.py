@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -195,3 +196,23 @@ def test_the_setup_cell_carries_the_project_code_the_cells_import(tmp_path):
     with pytest.raises(notebooks.NotebookError, match="notebook cell 0 raised ModuleNotFoundError: No module named"):
         notebooks.execute(cells)  # without its setup cell the notebook cannot see the repository
     assert notebooks.setup_cell(["import torch"], root) is None
+
+
+def test_make_notebooks_runs_each_download_alone_and_times_it(sample_built, tmp_path, capsys):
+    from snippets.build.__main__ import main
+
+    assert main(["notebooks", str(sample_built.dir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(re.fullmatch(r" *\d+\.\d s  \S+\.ipynb", line) for line in lines), lines
+    assert any(line.endswith("en/demo/sample/notebook/sample.ipynb") for line in lines)
+    # a download whose cell now fails is reported, naming the notebook
+    broken = tmp_path / "site" / "en" / "x" / "notebook"
+    broken.mkdir(parents=True)
+    nb = json.loads((sample_built.dir / "en/demo/sample/notebook/sample.ipynb").read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "code", "id": "boom", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": "raise KeyError('gone')"})
+    (broken / "x.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    assert main(["notebooks", str(tmp_path / "site")]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "x.ipynb" in out and "KeyError" in out
+    assert main(["notebooks", str(tmp_path / "nothing")]) == 2
