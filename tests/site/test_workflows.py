@@ -66,6 +66,7 @@ def test_the_canary_tests_the_newest_upstream_weekly_and_reports_a_failure_once(
     assert 'pytest -m "not slow and not browser"' in steps["Unit tests"]["run"]
     build = steps["Cold strict build"]
     assert "mkdocs build --strict" in build["run"] and "cold-cache" in build["env"]["DOCS_CACHE_DIR"]
+    assert "snippets.build notebooks site" in steps["Every notebook, downloaded and run alone"]["run"]
     report = steps["Open or update the canary issue"]
     assert report["if"] == "${{ failure() }}"
     assert "gh issue comment" in report["run"] and "gh issue create" in report["run"]
