@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import ui
+from .deps import ProjectGraph
 from .jobs import jobs_in_source
 from .languages import page_file
 from .syntax import BLOCK
@@ -122,10 +123,12 @@ def _listing_job(include_lines: list[str], root: Path):
     return None
 
 
-def discover(docs_dir: Path, root: Path, langs) -> dict[str, ArticleNotebook]:
+def discover(docs_dir: Path, root: Path, langs, graph: ProjectGraph | None = None) -> dict[str, ArticleNotebook]:
     """Every article with listings, by page. Pages are ``<page>.<lang>.md`` under ``docs_dir``;
-    the cells are read from the default language's page (``langs[0]``)."""
+    the cells are read from the default language's page (``langs[0]``). ``graph``: the project's
+    import graph, if the caller has read it already."""
     found = {}
+    graph = graph or ProjectGraph(root / "snippets")
     for source in sorted(docs_dir.rglob(f"*.{langs[0]}.md")):
         page = source.relative_to(docs_dir).as_posix().removesuffix(f".{langs[0]}.md")
         shown = listings(source.read_text(encoding="utf-8"), str(source))
@@ -141,7 +144,7 @@ def discover(docs_dir: Path, root: Path, langs) -> dict[str, ArticleNotebook]:
                        if job and job.kind == "output" and job.params.get("raises"))
         external = tuple(dict.fromkeys(pattern for job in jobs if job for pattern in job.external))
         cells = tuple(expand(lines, root) for lines in shown)
-        found[page] = ArticleNotebook(page, cells, source, raises, external, setup_cell(cells, root))
+        found[page] = ArticleNotebook(page, cells, source, raises, external, setup_cell(cells, root, graph))
     return found
 
 
@@ -151,13 +154,11 @@ SETUP_ID = "setup"  # the id and tag of that cell
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same files give the same bytes
 
 
-def carried_files(cells, root: Path) -> list[str]:
+def carried_files(cells, root: Path, graph: ProjectGraph | None = None) -> list[str]:
     """The repository files a notebook of ``cells`` needs to run outside the repository: every
     project module the cells import (with what those import, and their packages' ``__init__``),
     and each data file under ``snippets/data/`` that one of those modules names."""
-    from .deps import ProjectGraph
-
-    graph = ProjectGraph(root / "snippets")
+    graph = graph or ProjectGraph(root / "snippets")
     modules, _ = graph.imported_by_source("\n\n".join(cells))
     files = [graph.modules[m].path.relative_to(root).as_posix() for m in modules]
     texts = "\n".join(graph.modules[m].path.read_text(encoding="utf-8") for m in modules)
@@ -167,23 +168,23 @@ def carried_files(cells, root: Path) -> list[str]:
     return sorted(files)
 
 
-def setup_cell(cells, root: Path) -> str | None:
+def setup_cell(cells, root: Path, graph: ProjectGraph | None = None) -> str | None:
     """The code of a first cell that writes ``carried_files`` next to the notebook (None when the
     cells need no project file): a zip of the files as the build read them, base64-encoded, with
     each file's SHA-256, so a reader can check that what they run is what the site's build ran."""
-    files = carried_files(cells, root)
+    files = {name: (root / name).read_bytes() for name in carried_files(cells, root, graph)}
     if not files:
         return None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name in files:
+        for name, data in files.items():
             info = zipfile.ZipInfo(name, _ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            z.writestr(info, (root / name).read_bytes())
+            z.writestr(info, data)
     blob = base64.b64encode(buffer.getvalue()).decode()
     lines = textwrap.wrap(blob, 100)
-    digests = "\n".join(f"#   {hashlib.sha256((root / n).read_bytes()).hexdigest()[:16]}  {n}" for n in files)
+    digests = "\n".join(f"#   {hashlib.sha256(data).hexdigest()[:16]}  {name}" for name, data in files.items())
     return (
         "# The site's own code that this notebook imports, carried inside it so that it runs in an\n"
         "# empty folder (or on Colab): this cell writes these files next to the notebook, exactly as\n"
@@ -204,7 +205,7 @@ def setup_cell(cells, root: Path) -> str | None:
 # --- worker side (imports nbformat, nbclient, mkdocs-jupyter) ----------------------------------
 
 
-def execute(cells, raises=(), title: str = "", setup: str | None = None) -> dict:
+def execute(cells, raises=(), title: str = "", setup: str | None = None, env: dict | None = None) -> dict:
     """A notebook of ``cells``, executed in a fresh kernel in an empty folder; returns its JSON.
 
     ``setup``, if given, is the first cell (id and tag ``setup``): it writes the project files
@@ -217,7 +218,8 @@ def execute(cells, raises=(), title: str = "", setup: str | None = None) -> dict
     else, is a :class:`NotebookError` naming ``title`` (the article), the cell and the exception.
 
     The kernel talks to this process over IPC (Unix sockets in a private folder), not TCP: a
-    build in a sandbox whose loopback network is down still runs its notebooks.
+    build in a sandbox whose loopback network is down still runs its notebooks. ``env``: variables
+    to set for the kernel on top of this process's.
     """
     import nbformat
     from jupyter_client.manager import KernelManager
@@ -234,7 +236,7 @@ def execute(cells, raises=(), title: str = "", setup: str | None = None) -> dict
         nb.cells[i].metadata["tags"] = ["raises-exception"]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     where = f"{title}: " if title else ""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, **(env or {})}
     with tempfile.TemporaryDirectory(prefix="notebook-") as folder:
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(folder) / ".kernel-ipc"))
         run_in = Path(folder) / "run"
@@ -270,15 +272,9 @@ def run_downloaded(path: Path) -> float:
     setup = next(("".join(c["source"]) for c in code if c.get("id") == SETUP_ID), None)
     listings = [c for c in code if c.get("id") != SETUP_ID]
     raises = [(i, _error(c)["ename"]) for i, c in enumerate(listings) if _error(c) is not None]
-    threads = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-    saved = {name: os.environ.get(name) for name in threads}
-    os.environ.update(threads)
+    one_thread = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     start = time.perf_counter()
-    try:
-        execute(["".join(c["source"]) for c in listings], raises=raises, title=str(path), setup=setup)
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+    execute(["".join(c["source"]) for c in listings], raises=raises, title=str(path), setup=setup, env=one_thread)
     return time.perf_counter() - start
 
 

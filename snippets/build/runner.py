@@ -119,7 +119,7 @@ class Plan:
     quick: bool = False
 
 
-def notebook_jobs(package_dir: Path, langs) -> dict[str, JobSpec]:
+def notebook_jobs(package_dir: Path, langs, graph: ProjectGraph | None = None) -> dict[str, JobSpec]:
     """One job per article with listings: execute and render its companion notebook."""
     docs = package_dir.parent / "docs"
     if not docs.is_dir():
@@ -128,7 +128,7 @@ def notebook_jobs(package_dir: Path, langs) -> dict[str, JobSpec]:
                                             path=nb.source, line=1, page=page, external=nb.external,
                                             params={"cells": list(nb.cells), "raises": list(nb.raises),
                                                     "setup": nb.setup})
-            for page, nb in notebooks.discover(docs, package_dir.parent, langs).items()}
+            for page, nb in notebooks.discover(docs, package_dir.parent, langs, graph).items()}
 
 
 def make_plan(package_dir: Path = PACKAGE_DIR, *, quick: bool = False) -> Plan:
@@ -142,9 +142,9 @@ def make_plan(package_dir: Path = PACKAGE_DIR, *, quick: bool = False) -> Plan:
     for job_id, spec in jobs.items():
         if spec.kind == "figure":
             jobs[job_id] = dataclasses.replace(spec, params={**spec.params, "variants": list(figure_variants)})
-    if not quick:
-        jobs.update(notebook_jobs(package_dir, langs))
     graph = ProjectGraph(package_dir)
+    if not quick:
+        jobs.update(notebook_jobs(package_dir, langs, graph))
     memo = cache_root() / "libraries"  # the index of installed libraries, shared by every cache folder
     keys: dict[str, str] = {}
     inputs: dict[str, dict] = {}
