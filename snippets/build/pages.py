@@ -108,6 +108,7 @@ class _Page:
         self.src_uri, self.lang, self.build, self.first_line = src_uri, lang, build, first_line
         self.docs_dir = docs_dir
         self.out = Rendered("")
+        self.tabled: set[str] = set()  # values jobs whose code stands under a table of this page
 
     def job(self, job_id: str, kind: str | None, where: str) -> JobResult | None:
         """The result of a job the page names (of ``kind``, or any kind for None), counted as
@@ -203,14 +204,17 @@ class _Page:
 
     def code_block(self, results: list[JobResult], label: str) -> str:
         """A collapsed block with the source of the jobs that made a figure or table (and of the
-        values jobs they need), included from ``snippets/`` by line range like any listing.
-        Only under this article's own jobs: the home page's thumbnails get none."""
+        values jobs they need, unless a table of the page already shows that code), included
+        from ``snippets/`` by line range like any listing. Only under this article's own jobs:
+        the home page's thumbnails get none."""
         own = split_page_file(self.src_uri, self.build.langs)
         if self.docs_dir is None or own is None:
             return ""
         root, shown = self.docs_dir.parent.resolve(), []
         for r in results:
-            for spec in [r.spec, *(self.build.results[n].spec for n in r.spec.needs if n in self.build.results)]:
+            needs = [self.build.results[n].spec for n in r.spec.needs
+                     if n in self.build.results and n not in self.tabled]
+            for spec in [r.spec, *needs]:
                 if spec.page == own[0] and spec.end_line and spec not in shown:
                     shown.append(spec)
         if not shown:
@@ -231,6 +235,7 @@ class _Page:
             ids = [v.group("id") for cell in table for m in PLACEHOLDER.finditer(cell)
                    if (v := VALUE.match(m.group(1).strip())) and v.group("id") in self.build.results]
             jobs = [self.build.results[i] for i in dict.fromkeys(ids)]
+            self.tabled.update(ids)
             out.extend(table)
             if table and jobs:
                 lead = table[-1][: len(table[-1]) - len(table[-1].lstrip())]
@@ -314,9 +319,10 @@ class _Page:
                                    "without torch, or before the build recorded machines: run it again with "
                                    f"`python -m snippets.build run --force {job_id}`)")
             return m.group(0)
-        threads = machine["threads"]
-        return "*" + ui.text("measured_on", self.lang, cpu=machine["cpu"], torch=machine["torch"], threads=threads,
-                             s="" if threads == 1 else "s") + "*"
+        count = machine["threads"]
+        threads = ui.text("threads_one" if count == 1 else "threads_many", self.lang, n=count)
+        line = ui.text("measured_on", self.lang, cpu=machine["cpu"], torch=machine["torch"], threads=threads)
+        return f"*{line}*"
 
     def output(self, m: re.Match, job_id: str) -> str:
         r = self.job(job_id, "output", m.group(0))

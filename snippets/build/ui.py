@@ -43,9 +43,11 @@ TEXT: dict[str, dict[str, str]] = {
     "code_for_table": {"ko": "이 표를 만든 코드", "en": "Code for this table"},
     # {{ measured_on job-id }}: one line under a table, figure or paragraph whose numbers are timings
     "measured_on": {
-        "ko": "시간은 {cpu}에서 PyTorch {torch}, CPU 스레드 {threads}개로 측정했습니다.",
-        "en": "Timings measured on {cpu} with PyTorch {torch}, {threads} CPU thread{s}.",
+        "ko": "시간은 {cpu}에서 PyTorch {torch} 버전과 CPU 스레드 {threads}로 측정했습니다.",
+        "en": "Timings measured on {cpu} with PyTorch {torch} and {threads}.",
     },
+    "threads_one": {"ko": "하나", "en": "one CPU thread"},
+    "threads_many": {"ko": "{n}개", "en": "{n} CPU threads"},
     # the build report page
     "report_title": {"ko": "빌드 보고서", "en": "Build report"},
     "report_description": {

@@ -278,12 +278,12 @@ def test_measured_on_names_the_machine_the_job_ran_on(build, tmp_path):
     (build.results["out"].folder / "manifest.json").write_text(json.dumps({"machine": {**machine, "threads": 2}}))
     ko = render("{{ measured_on nums }}", src_uri="p.ko.md", build=build)
     assert ko.errors == [] and ko.jobs == {"nums"}
-    assert ko.markdown == ("*시간은 Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz에서 PyTorch 2.14.1, "
-                           "CPU 스레드 1개로 측정했습니다.*")
+    assert ko.markdown == ("*시간은 Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz에서 PyTorch 2.14.1 버전과 "
+                           "CPU 스레드 하나로 측정했습니다.*")
     en = render("{{ measured_on nums }}\n\n{{ measured_on out }}", src_uri="p.en.md", build=build).markdown
     assert en.split("\n\n") == [
-        "*Timings measured on Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz with PyTorch 2.14.1, 1 CPU thread.*",
-        "*Timings measured on Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz with PyTorch 2.14.1, 2 CPU threads.*"]
+        "*Timings measured on Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz with PyTorch 2.14.1 and one CPU thread.*",
+        "*Timings measured on Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz with PyTorch 2.14.1 and 2 CPU threads.*"]
     # an entry from before the build recorded machines is an error that says how to refresh it
     (build.results["nums"].folder / "manifest.json").write_text("{}")
     old = render("{{ measured_on nums }}", src_uri="p.en.md", build=build)
@@ -304,13 +304,16 @@ def test_figures_and_computed_tables_of_the_article_show_the_code_that_made_them
         results[job_id] = dataclasses.replace(build.results["fig" if kind == "figure" else "nums"], spec=s)
     build = BuildResult(results, 0.2, ("ko", "en"))
     docs = root / "docs"
-    md = render("![곡선](figure:curve)\n\n| a | b |\n|---|---|\n| x | {{ nums.n:, }} |\n\nafter",
-                src_uri="sec/page.ko.md", build=build, docs_dir=docs).markdown
+    alone = render("![곡선](figure:curve)", src_uri="sec/page.ko.md", build=build, docs_dir=docs).markdown
     include = '    --8<-- "snippets/articles/sec/page.py:{}:{}"'
-    assert md.split("\n\n")[1:4] == [
+    assert alone.split("\n\n")[1:4] == [
         '??? example "이 그림을 만든 코드"',
         '    ```python title="snippets/articles/sec/page.py"\n' + include.format(10, 24) + "\n    ```",
         '    ```python title="snippets/articles/sec/page.py"\n' + include.format(3, 8) + "\n    ```"]
+    # with a table of the values job on the page, its code stands under the table, not twice
+    md = render("![곡선](figure:curve)\n\n| a | b |\n|---|---|\n| x | {{ nums.n:, }} |\n\nafter",
+                src_uri="sec/page.ko.md", build=build, docs_dir=docs).markdown
+    assert md.split("| a | b |")[0].count("--8<--") == 1 and include.format(10, 24) in md.split("| a |")[0]
     table_part = md.split("| x | 1,347 |\n\n", 1)[1]
     assert table_part.startswith('??? example "이 표를 만든 코드"\n\n    ```python')
     assert table_part.count("--8<--") == 1 and table_part.endswith("```\n\nafter")
