@@ -1,4 +1,4 @@
-"""Counting what a graph keeps alive: the bytes of the tensors saved for backward.
+"""Counting what a graph keeps alive: the memory behind the tensors saved for backward.
 
 The article /autograd/retain-graph/ shows the section between the ``--8<--`` markers.
 """
@@ -8,43 +8,57 @@ import torch
 
 
 class SavedBytes:
-    """Bytes of the tensors autograd has saved for backward and still holds.
+    """Bytes of memory that autograd's saved tensors keep alive, counted per storage.
 
     Inside ``with counter.track():`` every tensor a forward pass saves goes through
-    ``pack``; the wrapper it returns lives exactly as long as autograd keeps the saved
-    tensor, so ``held`` drops when backward frees a graph. The wrapper keeps a detached
-    view: keeping the tensor itself would tie a saved output to its own grad_fn in a
-    cycle that Python's garbage collector cannot see, and the graph would never be
-    freed. A tensor saved by two operations is counted twice: this is what the graph
-    references, not distinct storage.
+    ``pack``. Two saved tensors often share memory: a ReLU output is saved by the ReLU
+    and by the next Linear, and a weight's transpose is a view of the weight. So the
+    counter adds a storage's bytes when the first saved tensor using it arrives and
+    takes them off when the last one is freed. Storages of ``exclude`` (the parameters
+    and the input: they live whatever autograd does) are not counted.
     """
 
-    def __init__(self):
-        self.held = 0
-        self.saved = 0  # everything packed so far, freed or not
+    def __init__(self, exclude=()):
+        self.held = 0  # bytes of the storages counted now
+        self._skip = {t.untyped_storage().data_ptr() for t in exclude}
+        self._uses = {}  # storage address -> saved tensors using it
 
     def track(self):
         return torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
 
     def _pack(self, tensor):
-        nbytes = tensor.numel() * tensor.element_size()
-        self.held += nbytes
-        self.saved += nbytes
-        return _Held(tensor.detach(), nbytes, self)  # detached: no cycle to the graph
+        storage = tensor.untyped_storage()
+        key = storage.data_ptr()
+        if key in self._skip:
+            return _Held(tensor.detach(), None, self)
+        if key not in self._uses:
+            self.held += storage.nbytes()
+        self._uses[key] = self._uses.get(key, 0) + 1
+        # detached: holding the tensor itself would make a cycle to its own grad_fn
+        return _Held(tensor.detach(), key, self)
 
     @staticmethod
     def _unpack(held):
         return held.tensor
 
+    def _release(self, key, nbytes):
+        self._uses[key] -= 1
+        if self._uses[key] == 0:
+            del self._uses[key]
+            self.held -= nbytes
+
 
 class _Held:
-    __slots__ = ("tensor", "nbytes", "counter")
+    """A saved tensor as autograd keeps it; telling the counter when it is freed."""
 
-    def __init__(self, tensor, nbytes, counter):
-        self.tensor, self.nbytes, self.counter = tensor, nbytes, counter
+    __slots__ = ("tensor", "key", "counter")
+
+    def __init__(self, tensor, key, counter):
+        self.tensor, self.key, self.counter = tensor, key, counter
 
     def __del__(self):
-        self.counter.held -= self.nbytes
+        if self.key is not None:
+            self.counter._release(self.key, self.tensor.untyped_storage().nbytes())
 
 
 # --8<-- [end:counter]

@@ -9,7 +9,7 @@ import torch
 
 
 def f(x: torch.Tensor) -> torch.Tensor:
-    """R³ → R²: (x₀²·x₁, 5·x₀ + x₂·sin x₁)."""
+    """R³ → R²: (x₁²·x₂, 5·x₁ + x₃·sin x₂), with x₁ = x[0] (1-based in math)."""
     if x.shape != (3,):
         raise ValueError(
             f"f expects a tensor of shape (3,), got shape {tuple(x.shape)}"

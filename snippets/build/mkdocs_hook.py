@@ -121,7 +121,7 @@ def on_page_content(html, page, config, files):
     r = session["build"].notebook(src.removesuffix("/notebook.md")) if src.endswith("/notebook.md") else None
     if r is None:
         return html
-    body = r.artifact("notebook.html").read_text(encoding="utf-8")
+    body = notebooks.html_for(r.artifact("notebook.html").read_text(encoding="utf-8"), _language(config))
     return html.replace(pages.NOTEBOOK_HTML, body)
 
 

@@ -18,6 +18,16 @@ build ran, listed with their SHA-256. The rendered page leaves that cell out; th
 
 Each language then gets a copy of the executed notebook with a title cell in its language
 (:func:`localized`), served for download next to the rendered page.
+
+The notebook also redraws the page's figures and recomputes its tables: where the page shows a
+figure or a table of this article's jobs, a cell holds the job's source (what the page's "code
+for this figure" block shows) and calls :func:`snippets.build.rerun.rerun` on it, which runs it
+with the build's seeds (:func:`rerun_cells`). The build executes these cells too, with the
+values they need read from the build's own cache entries (the notebook job *needs* those values
+jobs) rather than trained a second time, and each figure drawn in every language; a reader's
+download computes everything. ``make notebooks`` and the upstream canary run every download in
+full, and the test suite does so for the cheap articles, comparing the results with the build's
+(``tests/site/test_site.py``).
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ from pathlib import Path
 
 from . import ui
 from .deps import ProjectGraph
-from .jobs import jobs_in_source
+from .jobs import JobSpec, jobs_in_source
 from .languages import page_file
 from .syntax import BLOCK
 
@@ -96,6 +106,7 @@ class ArticleNotebook:
     raises: tuple[tuple[int, str], ...] = ()  # (cell, exception name): cells that fail on purpose
     external: tuple[str, ...] = ()  # files outside the repository that the cells' jobs declare
     setup: str | None = None  # the first cell: the project files the cells import (setup_cell)
+    reruns: tuple[dict, ...] = ()  # cells that run a figure's or table's jobs again (rerun_cells)
 
 
 def _listing_job(include_lines: list[str], root: Path):
@@ -123,10 +134,12 @@ def _listing_job(include_lines: list[str], root: Path):
     return None
 
 
-def discover(docs_dir: Path, root: Path, langs, graph: ProjectGraph | None = None) -> dict[str, ArticleNotebook]:
+def discover(docs_dir: Path, root: Path, langs, graph: ProjectGraph | None = None,
+             jobs: dict[str, JobSpec] | None = None) -> dict[str, ArticleNotebook]:
     """Every article with listings, by page. Pages are ``<page>.<lang>.md`` under ``docs_dir``;
     the cells are read from the default language's page (``langs[0]``). ``graph``: the project's
-    import graph, if the caller has read it already."""
+    import graph, if the caller has read it already; ``jobs``: the project's jobs by id, for the
+    cells that redraw the page's figures and tables (none without it)."""
     found = {}
     graph = graph or ProjectGraph(root / "snippets")
     for source in sorted(docs_dir.rglob(f"*.{langs[0]}.md")):
@@ -139,13 +152,111 @@ def discover(docs_dir: Path, root: Path, langs, graph: ProjectGraph | None = Non
             if other.is_file() and listings(other.read_text(encoding="utf-8"), str(other)) != shown:
                 raise NotebookError(f"{other} shows other listings than {source}: "
                                     "both languages must show the same code, in the same order")
-        jobs = [_listing_job(lines, root) for lines in shown]
-        raises = tuple((i, job.params["raises"]) for i, job in enumerate(jobs)
+        listed = [_listing_job(lines, root) for lines in shown]
+        raises = tuple((i, job.params["raises"]) for i, job in enumerate(listed)
                        if job and job.kind == "output" and job.params.get("raises"))
-        external = tuple(dict.fromkeys(pattern for job in jobs if job for pattern in job.external))
+        external = tuple(dict.fromkeys(pattern for job in listed if job for pattern in job.external))
         cells = tuple(expand(lines, root) for lines in shown)
-        found[page] = ArticleNotebook(page, cells, source, raises, external, setup_cell(cells, root, graph))
+        reruns = tuple(rerun_cells(source.read_text(encoding="utf-8"), page, jobs or {}, root))
+        setup = setup_cell(cells + tuple(r["code"] for r in reruns), root, graph)
+        found[page] = ArticleNotebook(page, cells, source, raises, external, setup, reruns)
     return found
+
+
+# --- cells that redraw the page's figures and recompute its tables ----------------------------
+
+RERUN_TAG = "rerun"  # the tag of those cells; their ids are "rerun-<job-id>"
+# What the build tells the kernel running those cells (snippets.build.rerun): the cache entries of
+# the values jobs they read, as JSON {job id: folder}, and the site's languages, comma-separated.
+BUILD_VALUES, BUILD_LANGS = "MODEL_NOTES_BUILD_VALUES", "MODEL_NOTES_BUILD_LANGS"
+_TABLE = re.compile(r"(?:^[ \t]*\|.*\n?)+", re.M)
+
+
+def rerun_cells(markdown: str, page: str, jobs: dict[str, JobSpec], root: Path) -> list[dict]:
+    """One cell per figure and per values job of a table that the page shows from its own jobs,
+    in the page's order: ``{"after": n, "job": id, "function": name, "code": source}``, to go
+    after the page's ``n``-th listing. ``code`` defines the job (its source as the module has
+    it, with the module's names it uses imported first) and the values jobs it needs that no
+    table of the page shows, as the page's "code for this figure" block does; the call to
+    ``rerun`` is added per language (:func:`localized`)."""
+    from .syntax import FIGURE, PLACEHOLDER, VALUE
+
+    own = {i: spec for i, spec in jobs.items() if spec.page == page and spec.end_line}
+    fences = [m.start() for m in FENCE.finditer(markdown)
+              if all(INCLUDE.match(x.strip()) for x in m.group("body").splitlines() if x.strip())]
+    found = []  # (position, figure or table, job ids)
+    for m in FIGURE.finditer(markdown):
+        found.append((m.start(), "figure", [m.group("id")]))
+    tabled = set()
+    for m in _TABLE.finditer(markdown):
+        ids = [v.group("id") for p in PLACEHOLDER.finditer(m.group(0))
+               if (v := VALUE.match(p.group(1).strip()))]
+        ids = [i for i in dict.fromkeys(ids) if i in own]
+        tabled.update(ids)
+        found.append((m.start(), "table", ids))
+    cells, done = [], set()
+    for position, kind, ids in sorted(found, key=lambda f: f[0]):
+        for job in ids:
+            if job not in own or job in done:
+                continue
+            done.add(job)
+            shown = [own[job]] + [own[n] for n in own[job].needs if n in own and n not in tabled]
+            needs = _all_needs(job, jobs)
+            elsewhere = [jobs[n] for n in needs if jobs[n].module != own[job].module]  # another article's
+            cells.append({"after": sum(f < position for f in fences), "job": job, "kind": kind,
+                          "function": own[job].function, "needs": needs,
+                          "values": needs + ([job] if own[job].kind == "values" else []),
+                          "code": _job_code(shown, root, elsewhere)})
+    return cells
+
+
+def _all_needs(job: str, jobs: dict[str, JobSpec]) -> list[str]:
+    """What ``job`` needs, directly or through another job, in the order rerun runs them."""
+    found: list[str] = []
+    for need in jobs[job].needs:
+        found += [n for n in [*_all_needs(need, jobs), need] if n not in found]
+    return found
+
+
+def _job_code(specs: list[JobSpec], root: Path, elsewhere: list[JobSpec] = ()) -> str:
+    """The source of ``specs`` (one module's jobs), after an import of the module-level names
+    they use, so that the cell runs on its own, and of the jobs in ``elsewhere`` (values jobs of
+    other modules that they need, which ``rerun`` then finds by their id)."""
+    import ast
+
+    path = specs[0].path
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    top = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            top.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            top.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                top.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    lines = source.splitlines()
+    bodies, used = [], set()
+    for spec in specs:
+        bodies.append("\n".join(lines[spec.line - 1: spec.end_line]))
+        node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == spec.function)
+        loads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        bound |= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments)
+                  for a in [*n.posonlyargs, *n.args, *n.kwonlyargs, n.vararg, n.kwarg] if a}
+        decorators = {n.id for d in node.decorator_list for n in ast.walk(d) if isinstance(n, ast.Name)}
+        used |= (loads - bound) | decorators
+    names = sorted((used & top) - {spec.function for spec in specs})
+    module = specs[0].module
+    head = f"from {module} import {', '.join(names)}"
+    if len(head) > 88:
+        head = f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+    if not names:
+        head = ""
+    others = [f"from {spec.module} import {spec.function}  # job {spec.id}, needed" for spec in elsewhere]
+    return "\n".join(filter(None, [head, *others, "from snippets.build.rerun import rerun"])) + "\n\n\n" + \
+        "\n\n\n".join(bodies)
 
 
 # --- the project code a notebook needs, carried in its first cell ------------------------------
@@ -205,12 +316,18 @@ def setup_cell(cells, root: Path, graph: ProjectGraph | None = None) -> str | No
 # --- worker side (imports nbformat, nbclient, mkdocs-jupyter) ----------------------------------
 
 
-def execute(cells, raises=(), title: str = "", setup: str | None = None, env: dict | None = None) -> dict:
+def execute(cells, raises=(), title: str = "", setup: str | None = None, env: dict | None = None,
+            reruns=(), timings: dict[str, float] | None = None) -> dict:
     """A notebook of ``cells``, executed in a fresh kernel in an empty folder; returns its JSON.
 
     ``setup``, if given, is the first cell (id and tag ``setup``): it writes the project files
     the cells import. The kernel starts in a new empty folder, with no ``PYTHONPATH``: a cell that
     imports from the repository without its setup fails here, as it would for a reader.
+
+    ``reruns`` (:func:`rerun_cells`) go between the listings, each after its listing, calling
+    ``rerun`` without a language (:func:`for_language` adds it); ``timings``: the seconds each
+    values job took the build, by id; a cell whose values not computed before took a minute or
+    more says so.
 
     ``raises`` lists ``(cell, exception name)`` (indices into ``cells``): those cells carry
     nbclient's ``raises-exception`` tag, and must raise exactly that exception (the page shows
@@ -226,14 +343,28 @@ def execute(cells, raises=(), title: str = "", setup: str | None = None, env: di
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    first = 1 if setup else 0
-    declared = {int(i) + first: name for i, name in raises}
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(code, id=f"cell-{i}") for i, code in enumerate(cells)]
+    names = []  # how an error message names each cell
     if setup:
-        nb.cells.insert(0, nbformat.v4.new_code_cell(setup, id=SETUP_ID, metadata={"tags": [SETUP_ID]}))
-    for i in declared:
-        nb.cells[i].metadata["tags"] = ["raises-exception"]
+        nb.cells.append(nbformat.v4.new_code_cell(setup, id=SETUP_ID, metadata={"tags": [SETUP_ID]}))
+        names.append("the setup cell")
+    declared, computed = {}, set()
+    for i in range(len(cells) + 1):
+        if i:
+            nb.cells.append(nbformat.v4.new_code_cell(cells[i - 1], id=f"cell-{i - 1}"))
+            names.append(f"notebook cell {i - 1}")
+            if (name := dict((int(c), n) for c, n in raises).get(i - 1)) is not None:
+                declared[len(nb.cells) - 1] = (i - 1, name)
+                nb.cells[-1].metadata["tags"] = ["raises-exception"]
+        for r in (r for r in reruns if r["after"] == i):
+            seconds = sum((timings or {}).get(j, 0) for j in r["values"] if j not in computed)
+            took = round(seconds / 60) if seconds >= 60 else 0  # said when it takes a minute or more
+            computed.update(r["values"])  # a reader's kernel computes each only once (rerun's memo)
+            meta = {"tags": [RERUN_TAG], RERUN_TAG: {"job": r["job"], "kind": r["kind"], "function": r["function"],
+                                                     "minutes": took}}
+            nb.cells.append(nbformat.v4.new_code_cell(f"{r['code']}\n\n\nrerun({r['function']})",
+                                                      id=f"{RERUN_TAG}-{r['job']}", metadata=meta))
+            names.append(f"the cell that redraws {r['job']}")
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     where = f"{title}: " if title else ""
     env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, **(env or {})}
@@ -247,17 +378,46 @@ def execute(cells, raises=(), title: str = "", setup: str | None = None, env: di
             client.execute(env=env)
         except CellExecutionError as exc:  # say which cell, without the terminal colours
             text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-            cell = next((i - first for i, c in enumerate(nb.cells) if _error(c)), None)
-            name = "the setup cell" if cell == -1 else f"notebook cell {cell}"
+            name = next((names[i] for i, c in enumerate(nb.cells) if _error(c) and i not in declared), "a cell")
             raise NotebookError(f"{where}{name} raised {exc.ename}: {exc.evalue}\n{text}") from None
-    for i, name in declared.items():
+    for i, (listing, name) in declared.items():
         error = _error(nb.cells[i])
         got = f"{error['ename']}: {error['evalue']}" if error else "no exception"
         if error is None or error["ename"] != name:
-            raise NotebookError(f"{where}notebook cell {i - first} should raise {name} (the listing's job declares "
+            raise NotebookError(f"{where}notebook cell {listing} should raise {name} (the listing's job declares "
                                 f"raises={name!r}), but it gave {got}\n\n{nb.cells[i].source}")
     nbformat.validate(nb)
     return json.loads(nbformat.writes(nb))
+
+
+def build(params: dict, title: str, values: dict[str, Path], out: Path) -> None:
+    """The notebook job (run by the worker): execute the article's notebook, with the cache
+    entries of the ``values`` jobs its figure and table cells read, and write the executed
+    notebook and its rendering per language into ``out``."""
+    timings = {job: json.loads((Path(entry) / "manifest.json").read_text(encoding="utf-8")).get("seconds", 0)
+               for job, entry in values.items()}
+    env = {BUILD_VALUES: json.dumps({job: str(entry) for job, entry in values.items()}),
+           BUILD_LANGS: ",".join(params["langs"])}
+    executed = execute(params["cells"], raises=params["raises"], title=title, setup=params.get("setup"), env=env,
+                       reruns=params.get("reruns", ()), timings=timings)
+    path = out / "notebook.ipynb"
+    path.write_text(json.dumps(executed, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    parts, css = [], ""
+    for lang in params["langs"]:
+        html, css = render_html(for_language(executed, lang))
+        parts.append(f"{HTML_PART.format(lang=lang)}\n{html}")
+    (out / "notebook.html").write_text("".join(parts), encoding="utf-8")
+    (out / "notebook.css").write_text(css, encoding="utf-8")
+
+
+HTML_PART = "<!-- notebook: {lang} -->"  # notebook.html holds one rendering per language, each after this
+
+
+def html_for(text: str, lang: str) -> str:
+    """The rendering of one language out of a notebook job's ``notebook.html``."""
+    start = text.index(HTML_PART.format(lang=lang)) + len(HTML_PART.format(lang=lang)) + 1
+    end = text.find("<!-- notebook: ", start)
+    return text[start:] if end < 0 else text[start:end]
 
 
 def run_downloaded(path: Path) -> float:
@@ -289,9 +449,9 @@ _MERMAID = re.compile(r"<script type=\"module\">\s*document\.addEventListener\(\
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 
 
-def render_html(notebook_path: Path) -> tuple[str, str]:
-    """The notebook as HTML by mkdocs-jupyter's converter (its template and styles), and the
-    styles apart: ``(html, css)``. The setup cell is left out: the page shows the listings.
+def render_html(nb: dict) -> tuple[str, str]:
+    """The notebook (one language's, :func:`for_language`) as HTML by mkdocs-jupyter's converter
+    (its template and styles), and the styles apart: ``(html, css)``. The setup cell is left out.
 
     nbconvert's MathJax loader and its mermaid loader are taken out: the site typesets math
     with its own KaTeX, which covers notebook cells too, there are no diagrams, and both name a
@@ -301,10 +461,9 @@ def render_html(notebook_path: Path) -> tuple[str, str]:
     """
     from mkdocs_jupyter import convert
 
-    nb = json.loads(notebook_path.read_text(encoding="utf-8"))
-    nb["cells"] = [c for c in nb["cells"] if c.get("id") != SETUP_ID]  # the page shows the listings only
+    nb = dict(nb, cells=[c for c in nb["cells"] if c.get("id") != SETUP_ID])  # not the setup cell
     with tempfile.TemporaryDirectory() as tmp:
-        shown = Path(tmp) / notebook_path.name
+        shown = Path(tmp) / "notebook.ipynb"
         shown.write_text(json.dumps(nb), encoding="utf-8")
         html = convert.nb2html(str(shown), execute=False, theme="light", custom_mathjax_url="")
     html = _MERMAID.sub("", _MATHJAX.sub("", html))
@@ -315,16 +474,41 @@ def render_html(notebook_path: Path) -> tuple[str, str]:
 # --- per language (MkDocs side, plain JSON) --------------------------------------------------
 
 
-def localized(executed: dict, lang: str, title: str, article_url: str) -> dict:
-    """The executed notebook with a title cell in ``lang`` that links back to the article."""
+def for_language(executed: dict, lang: str) -> dict:
+    """The executed notebook as a reader of ``lang`` gets it: each cell that redraws a figure or
+    recomputes a table opens with a comment in ``lang`` and calls ``rerun`` in ``lang``, and keeps
+    the pictures drawn in ``lang`` only (the build drew one per language)."""
     nb = copy.deepcopy(executed)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get(RERUN_TAG)
+        if meta is None:
+            continue
+        comment = ui.text(f"rerun_{meta['kind']}", lang, job=meta["job"])
+        if meta["minutes"] >= 1:
+            comment += "\n" + ui.text("rerun_took", lang, minutes=meta["minutes"])
+        code = "".join(cell["source"]).rsplit("\n\n\n", 1)[0]
+        call = f'rerun({meta["function"]}, lang="{lang}")' if meta["kind"] == "figure" else f"rerun({meta['function']})"
+        cell["source"] = "\n".join("# " + line for line in comment.split("\n")) + "\n" + code + "\n\n\n" + call
+        cell["outputs"] = [o for o in cell["outputs"] if o.get("metadata", {}).get("lang", lang) == lang]
+    return nb
+
+
+def localized(executed: dict, lang: str, title: str, article_url: str) -> dict:
+    """The executed notebook for ``lang`` (:func:`for_language`), with a title cell in ``lang``
+    that links back to the article."""
+    nb = for_language(executed, lang)
     header = {"cell_type": "markdown", "id": "title", "metadata": {},
               "source": ui.text("notebook_header", lang, title=title, url=article_url)}
     nb["cells"] = [header] + nb["cells"]
     return nb
 
 
-def code_cells(nb: dict, setup: bool = False) -> list[str]:
-    """The code of the notebook's cells: the listings, and the setup cell first if ``setup``."""
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in nb["cells"] if c["cell_type"] == "code" and (setup or c.get("id") != SETUP_ID)]
+def code_cells(nb: dict, setup: bool = False, reruns: bool = False) -> list[str]:
+    """The code of the notebook's cells: the listings, with the setup cell first if ``setup``
+    and the cells that redraw figures and tables if ``reruns``."""
+    def wanted(c):
+        kind = "setup" if c.get("id") == SETUP_ID else "rerun" if RERUN_TAG in c["metadata"].get("tags", ()) \
+            else "listing"
+        return c["cell_type"] == "code" and {"setup": setup, "rerun": reruns, "listing": True}[kind]
+
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in nb["cells"] if wanted(c)]

@@ -119,16 +119,20 @@ class Plan:
     quick: bool = False
 
 
-def notebook_jobs(package_dir: Path, langs, graph: ProjectGraph | None = None) -> dict[str, JobSpec]:
-    """One job per article with listings: execute and render its companion notebook."""
+def notebook_jobs(package_dir: Path, langs, graph: ProjectGraph | None = None,
+                  jobs: dict[str, JobSpec] | None = None) -> dict[str, JobSpec]:
+    """One job per article with listings: execute and render its companion notebook. ``jobs``:
+    the project's jobs, for the download's cells that redraw figures and tables."""
     docs = package_dir.parent / "docs"
     if not docs.is_dir():
         return {}
     return {notebooks.job_id(page): JobSpec(id=notebooks.job_id(page), kind="notebook", module="", function="",
                                             path=nb.source, line=1, page=page, external=nb.external,
+                                            needs=tuple(dict.fromkeys(j for r in nb.reruns for j in r["values"])),
                                             params={"cells": list(nb.cells), "raises": list(nb.raises),
-                                                    "setup": nb.setup})
-            for page, nb in notebooks.discover(docs, package_dir.parent, langs, graph).items()}
+                                                    "setup": nb.setup, "reruns": list(nb.reruns),
+                                                    "langs": list(langs)})
+            for page, nb in notebooks.discover(docs, package_dir.parent, langs, graph, jobs).items()}
 
 
 def make_plan(package_dir: Path = PACKAGE_DIR, *, quick: bool = False) -> Plan:
@@ -144,7 +148,7 @@ def make_plan(package_dir: Path = PACKAGE_DIR, *, quick: bool = False) -> Plan:
             jobs[job_id] = dataclasses.replace(spec, params={**spec.params, "variants": list(figure_variants)})
     graph = ProjectGraph(package_dir)
     if not quick:
-        jobs.update(notebook_jobs(package_dir, langs, graph))
+        jobs.update(notebook_jobs(package_dir, langs, graph, jobs))
     memo = cache_root() / "libraries"  # the index of installed libraries, shared by every cache folder
     keys: dict[str, str] = {}
     inputs: dict[str, dict] = {}

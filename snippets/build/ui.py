@@ -15,10 +15,12 @@ TEXT: dict[str, dict[str, str]] = {
     "page_error": {"ko": "페이지 오류", "en": "Page error"},
     # the notebook link under an article's title, and the notebook's own page
     "notebook_box": {
-        "ko": '!!! example "노트북"\n\n    이 글의 코드 목록을 순서대로 실행한 [노트북]({name}/notebook.md)이 '
-              "있습니다. [`{name}.ipynb` 내려받기]({name}/notebook/{name}.ipynb)",
-        "en": '!!! example "Notebook"\n\n    The listings of this article, run in order, are also a '
-              "[notebook]({name}/notebook.md). [Download `{name}.ipynb`]({name}/notebook/{name}.ipynb)",
+        "ko": '!!! example "노트북"\n\n    이 글의 코드를 순서대로 담은 [노트북]({name}/notebook.md)을 내려받아 직접 '
+              "실행할 수 있습니다. 글의 그림과 표를 다시 만드는 셀도 들어 있습니다. "
+              "[`{name}.ipynb` 내려받기]({name}/notebook/{name}.ipynb)",
+        "en": '!!! example "Notebook"\n\n    The code of this article, in order, is also a '
+              "[notebook]({name}/notebook.md) to download and run, with cells that redraw its figures and "
+              "recompute its tables. [Download `{name}.ipynb`]({name}/notebook/{name}.ipynb)",
     },
     "notebook_title": {"ko": "{title}: 노트북", "en": "{title}: notebook"},
     "notebook_description": {
@@ -26,18 +28,41 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The listings of the {title} article, in order, as a notebook run when the site was built.",
     },
     "notebook_intro": {
-        "ko": "[{title}](../{name}.md) 글의 코드 목록을 같은 순서로 담아 사이트를 빌드할 때 실행한 노트북입니다. "
-              "[`{name}.ipynb` 내려받기](notebook/{name}.ipynb)",
-        "en": "The listings of the article [{title}](../{name}.md), in the order it shows them, run when the "
-              "site was built. [Download `{name}.ipynb`](notebook/{name}.ipynb)",
+        "ko": "[{title}](../{name}.md) 글의 코드를 같은 순서로 담아 사이트를 빌드할 때 실행한 노트북입니다. "
+              "글의 그림과 표를 다시 만드는 셀은 빌드가 이미 계산해 둔 값을 읽어 그렸고, 내려받은 노트북에서 "
+              "실행하면 학습부터 모두 다시 계산합니다. [`{name}.ipynb` 내려받기](notebook/{name}.ipynb)",
+        "en": "The code of the article [{title}](../{name}.md), in the order it shows it, run when the site was "
+              "built. The cells that redraw the article's figures and tables read the values the build had "
+              "already computed; run in the download, they compute everything again, training included. "
+              "[Download `{name}.ipynb`](notebook/{name}.ipynb)",
     },
     # the first cell of a downloaded notebook
     "notebook_header": {
-        "ko": "# {title}: 노트북\n\n[{title}]({url}) 글에 나온 코드 목록을 같은 순서로 담았습니다. "
-              "사이트를 빌드할 때 실행한 결과가 함께 저장되어 있습니다.",
-        "en": "# {title}: notebook\n\nThe listings of the article [{title}]({url}), in the order it shows them, "
-              "with the outputs of the run made when the site was built.",
+        "ko": "# {title}: 노트북\n\n[{title}]({url}) 글에 나온 코드를 같은 순서로 담았습니다. 각 셀에는 사이트를 "
+              "빌드할 때 실행한 결과가 저장되어 있습니다. `rerun(...)`으로 끝나는 셀은 글의 그림과 표를 빌드와 "
+              "같은 코드, 같은 시드로 다시 만들고, 결과를 `rerun/` 폴더에 저장합니다. 빌드할 때 이 셀들은 "
+              "빌드가 계산해 둔 값을 읽었지만, 여기서 실행하면 학습부터 다시 합니다.",
+        "en": "# {title}: notebook\n\nThe code of the article [{title}]({url}), in the order it shows it, with "
+              "the outputs of the run made when the site was built. The cells ending in `rerun(...)` redraw the "
+              "article's figures and recompute its tables with the build's code and seeds, and save what they "
+              "make under `rerun/`. At build time those cells read the values the build had computed; run here, "
+              "they compute everything again, training included.",
     },
+    # comments at the top of those cells (snippets.build.notebooks.localized)
+    "rerun_figure": {
+        "ko": "글의 이 자리에 나오는 그림을 빌드와 같은 코드, 같은 시드로 다시 그립니다.\n"
+              "(빌드 작업 {job}; 그림 파일은 rerun/{job}/에 저장됩니다)",
+        "en": "Redraws the figure the article shows at this point, with the build's code and seeds\n"
+              "(build job {job}; the file goes to rerun/{job}/).",
+    },
+    "rerun_table": {
+        "ko": "글의 이 자리에 나오는 표의 값을 빌드와 같은 코드, 같은 시드로 다시 계산합니다.\n"
+              "(빌드 작업 {job}; 값은 rerun/{job}/values.json에 저장됩니다)",
+        "en": "Recomputes the values of the table the article shows at this point, with the build's\n"
+              "code and seeds (build job {job}; they go to rerun/{job}/values.json).",
+    },
+    "rerun_took": {"ko": "빌드할 때는 CPU 스레드 하나로 약 {minutes}분 걸렸습니다.",
+                   "en": "At build time this took about {minutes} min on one CPU thread."},
     # the collapsed block under each figure and computed table of an article: the job's own source
     "code_for_figure": {"ko": "이 그림을 만든 코드", "en": "Code for this figure"},
     "code_for_table": {"ko": "이 표를 만든 코드", "en": "Code for this table"},

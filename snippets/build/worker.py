@@ -77,8 +77,11 @@ def run_one(item: dict, cache: Cache, events) -> None:
     start = time.perf_counter()
     progress.start(job_id)
     tmp = cache.staging(job_id, key)
-    if kind == "notebook":
-        _notebook(item, tmp)
+    if kind == "notebook":  # its needs: the values its figure and table cells read (notebooks.build)
+        from . import notebooks
+
+        entries = {need_id: cache.entry(need_id, key) for need_id, key in item["needs"].items()}
+        notebooks.build(item["params"], f"{item['id']} ({item['page']})", entries, tmp)
     else:
         module = importlib.import_module(item["module"])
         fn = getattr(module, item["function"])
@@ -167,19 +170,6 @@ def _values(fn, args: dict, item: dict, tmp: Path) -> None:
         raise TypeError(f"values job {item['id']!r} must return a dict, got {type(result).__name__}")
     text = json.dumps(result, indent=2, sort_keys=True, default=_plain, allow_nan=False)
     (tmp / "values.json").write_text(text + "\n", encoding="utf-8")
-
-
-def _notebook(item: dict, tmp: Path) -> None:
-    from . import notebooks
-
-    params = item["params"]
-    executed = notebooks.execute(params["cells"], raises=params["raises"], title=f"{item['id']} ({item['page']})",
-                                 setup=params.get("setup"))
-    path = tmp / "notebook.ipynb"
-    path.write_text(json.dumps(executed, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    html, css = notebooks.render_html(path)
-    (tmp / "notebook.html").write_text(html, encoding="utf-8")
-    (tmp / "notebook.css").write_text(css, encoding="utf-8")
 
 
 def main() -> int:

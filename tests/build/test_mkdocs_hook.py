@@ -127,12 +127,12 @@ def test_serve_keeps_serving_shows_errors_and_reruns_only_what_changed(sample):
         server.wait_for_build_done(2)
         assert b"The sum is" in server.get("/en/demo/sample/")[1]
 
-        # One module: exactly the jobs it declares run again; the notebook does not, as the
-        # listing it shows (its cells' code) did not change.
+        # One module: exactly the jobs it declares run again, and the article's notebook, whose
+        # download carries that module (its cells that redraw the figures import it).
         edit(project / MODULE, "linewidth=2.0", "linewidth=3.0")
-        assert server.wait_for_summary(3) == (3, N - 3, 1)
+        assert server.wait_for_summary(3) == (4, N - 4, 1)
         ran = "".join(server.lines[-40:])
-        assert re.search(r"running 3 job\(s\): ", ran) and FIGURE_JOB in ran and "notebook-" not in ran
+        assert re.search(r"running 4 job\(s\): ", ran) and FIGURE_JOB in ran and "notebook-demo-sample" in ran
         server.wait_for_build_done(3)
         after = server.get(figure)[1]
         assert after.startswith(b"<?xml") and after != before

@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 
 from snippets.build import environment, notebooks
 from tests.conftest import REPO, article_listings
+from tests.sample_site import FIGURE_JOB
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +54,80 @@ def test_a_listing_that_is_a_job_body_brings_its_raises_and_external_files(tmp_p
     assert found.raises == ((1, "ZeroDivisionError"),)
 
 
+RERUN_MODULE = (
+    "import math\nfrom snippets.build import figure, values\n\nSCALE = 2\n\n\n"
+    "@values('numbers', page='s/p')\ndef numbers():\n    return {'x': math.pi * SCALE}\n\n\n"
+    "@values('table-only', page='s/p')\ndef table_only():\n    return {'y': 1}\n\n\n"
+    "@figure('plot', page='s/p', needs=('numbers',))\ndef plot(theme, numbers):\n    return _draw(numbers)\n\n\n"
+    "def _draw(numbers):\n    raise NotImplementedError\n\n\n"
+    "@figure('elsewhere', page='s/other')\ndef elsewhere(theme):\n    return None\n"
+    "# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n")
+
+
+def test_rerun_cells_follow_the_page_s_own_figures_and_tables(tmp_path):
+    """One cell per figure and per table's values job of the page's own jobs, placed after the
+    listing before it, with the job's source (and its needs that no table shows) made runnable
+    by importing the module-level names it uses."""
+    from snippets.build.jobs import jobs_in_source
+
+    (tmp_path / "snippets/articles/s").mkdir(parents=True)
+    module = tmp_path / "snippets/articles/s/p.py"
+    module.write_text(RERUN_MODULE)
+    jobs = {s.id: s for s in jobs_in_source(RERUN_MODULE, module, "snippets.articles.s.p")}
+    page = ("# P\n\n![a plot](figure:plot)\n\n```python\n--8<-- \"m.py:a\"\n```\n\n"
+            "| x | y |\n|---|---|\n| {{ numbers.x:.2f }} | {{ table-only.y }} |\n\n"
+            "![not ours](figure:elsewhere)\n")
+    cells = notebooks.rerun_cells(page, "s/p", jobs, tmp_path)
+    assert [(c["after"], c["job"], c["kind"], c["function"], c["needs"]) for c in cells] == [
+        (0, "plot", "figure", "plot", ["numbers"]),
+        (1, "numbers", "table", "numbers", []),
+        (1, "table-only", "table", "table_only", []),
+    ]
+    plot = cells[0]["code"]
+    # the table shows the code of "numbers": the figure's cell has its own code only
+    assert plot.startswith("from snippets.articles.s.p import _draw, figure\nfrom snippets.build.rerun import rerun\n")
+    assert "def plot(theme, numbers):" in plot and "def numbers" not in plot
+    assert cells[1]["code"].startswith("from snippets.articles.s.p import SCALE, math, values\n")
+    # without a table, the figure's cell brings the code of what it needs, as the page's block does
+    (alone,) = notebooks.rerun_cells("![a plot](figure:plot)\n", "s/p", jobs, tmp_path)
+    assert "def plot(theme, numbers):" in alone["code"] and "def numbers():" in alone["code"]
+    assert "import SCALE, _draw, figure, math, values\n" in alone["code"]
+
+
+def test_each_language_gets_its_comment_its_call_and_its_pictures():
+    """What execute() leaves in a cell that redraws a figure (its code calling rerun without a
+    language, one picture per language, tagged), as each language's reader gets it."""
+    def picture(lang):
+        return {"output_type": "display_data", "data": {"image/svg+xml": f"<svg>{lang}</svg>"},
+                "metadata": {"lang": lang}}
+
+    meta = {"tags": [notebooks.RERUN_TAG],
+            notebooks.RERUN_TAG: {"job": "plot", "kind": "figure", "function": "plot", "minutes": 2}}
+    table = {"tags": [notebooks.RERUN_TAG],
+             notebooks.RERUN_TAG: {"job": "numbers", "kind": "table", "function": "numbers", "minutes": 0}}
+    executed = {"cells": [{"cell_type": "code", "id": "cell-0", "source": "a = 1", "metadata": {}, "outputs": []},
+                          {"cell_type": "code", "id": "rerun-plot", "source": "def plot(theme): ...\n\n\nrerun(plot)",
+                           "metadata": meta, "outputs": [picture("ko"), picture("en")]},
+                          {"cell_type": "code", "id": "rerun-numbers", "metadata": table,
+                           "source": "def numbers(): ...\n\n\nrerun(numbers)",
+                           "outputs": [{"output_type": "execute_result", "data": {"text/plain": "{}"},
+                                        "metadata": {}}]}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    for lang in ("ko", "en"):
+        nb = notebooks.localized(executed, lang, "T", "https://site/s/p/")
+        assert [c["id"] for c in nb["cells"]] == ["title", "cell-0", "rerun-plot", "rerun-numbers"]
+        plot, numbers = nb["cells"][2], nb["cells"][3]
+        assert plot["source"].endswith(f'def plot(theme): ...\n\n\nrerun(plot, lang="{lang}")')
+        took = {"ko": "약 2분", "en": "about 2 min"}[lang]
+        assert plot["source"].startswith("# ") and took in plot["source"]
+        assert [o["data"]["image/svg+xml"] for o in plot["outputs"]] == [f"<svg>{lang}</svg>"]
+        assert numbers["source"].endswith("\n\n\nrerun(numbers)")
+        assert "min" not in numbers["source"].split("def")[0]
+        assert len(numbers["outputs"]) == 1
+        assert notebooks.code_cells(nb) == ["a = 1"] and len(notebooks.code_cells(nb, reruns=True)) == 3
+    assert executed["cells"][1]["source"].endswith("rerun(plot)")  # the build's notebook is left as it was
+
+
 def test_languages_must_show_the_same_listings(tmp_path):
     (tmp_path / "docs/s").mkdir(parents=True)
     (tmp_path / "m.py").write_text("# --8<-- [start:a]\nx = 1\n# --8<-- [end:a]\n# --8<-- [start:b]\ny = 2\n"
@@ -76,7 +151,8 @@ def test_notebook_page_is_rendered_html_with_outputs(sample_built, lang, prefix)
     wrapper = soup.select_one("article .jupyter-wrapper")
     assert wrapper is not None, "no rendered notebook on the page"
     shown = article_listings(sample_built.dir / prefix / "demo/sample/index.html")
-    assert len(wrapper.select(".jp-CodeCell[id^=cell-id]")) == len(shown)
+    # the listings, and the cell that redraws the page's one figure
+    assert len(wrapper.select(".jp-CodeCell[id^=cell-id]")) == len(shown) + 1
     outputs = " ".join(o.get_text() for o in wrapper.select(".jp-OutputArea-output"))
     assert "hello sample" in outputs
     assert soup.select_one('link[rel="stylesheet"][href$="assets/stylesheets/notebook.css"]')
@@ -109,6 +185,7 @@ def test_notebook_language_switcher_points_to_the_other_notebook(sample_built):
 
 
 def test_downloaded_notebook_executes_again_cleanly(sample_built, tmp_path):
+    """... and its cell that redraws the page's figure writes the very file the build drew."""
     nb = nbformat.read(sample_built.dir / "en/demo/sample/notebook/sample.ipynb", as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -116,6 +193,25 @@ def test_downloaded_notebook_executes_again_cleanly(sample_built, tmp_path):
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     texts = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "hello sample" in texts
+    (redraw,) = [c for c in nb.cells if notebooks.RERUN_TAG in c.metadata.get("tags", ())]
+    assert redraw.id == f"rerun-{FIGURE_JOB}" and redraw.outputs[-1]["output_type"] == "execute_result"
+    assert "image/svg+xml" in redraw.outputs[-1]["data"]
+    (built,) = sample_built.cache.glob(f"jobs/{FIGURE_JOB}/*/en-light.svg")
+    assert (tmp_path / "rerun" / FIGURE_JOB / "en-light.svg").read_bytes() == built.read_bytes()
+
+
+@pytest.mark.parametrize("lang, prefix", [("ko", ""), ("en", "en/")])
+def test_the_build_runs_the_figure_cells_drawing_each_language_s_picture(sample_built, lang, prefix):
+    """At build time the cell that redraws the page's figure runs too; each language's download
+    and notebook page keep the picture drawn in that language."""
+    nb = json.loads((sample_built.dir / prefix / "demo/sample/notebook/sample.ipynb").read_text(encoding="utf-8"))
+    (redraw,) = [c for c in nb["cells"] if notebooks.RERUN_TAG in c["metadata"].get("tags", ())]
+    assert "".join(redraw["source"]).endswith(f'rerun(curve, lang="{lang}")')
+    (picture,) = [o for o in redraw["outputs"] if "image/svg+xml" in o.get("data", {})]
+    assert picture["metadata"] == {"lang": lang}
+    page = BeautifulSoup((sample_built.dir / prefix / "demo/sample/notebook/index.html").read_text(), "html.parser")
+    assert f'rerun(curve, lang="{lang}")' in page.get_text().replace("\u200b", "")
+    assert page.select("article svg") or page.select("article img[src^='data:image/svg']")
 
 
 def test_build_report_lists_every_job(sample_built):

@@ -243,7 +243,7 @@ def test_serve_reloads_the_open_page_with_the_new_figure(browser, sample):
         edit(project / MODULE, "linewidth=2.0", "linewidth=3.0")
         pg.wait_for_function("window.__not_reloaded === undefined", timeout=120_000)  # livereload fired
         pg.wait_for_load_state("load")
-        assert server.summaries()[-1][0] == 3  # the three jobs in the module, nothing else
+        assert server.summaries()[-1][0] == 4  # the three jobs in the module and its notebook, nothing else
         after = p.context.request.get(base + src).body()
         assert after != before and after.startswith(b"<?xml")
         assert len(visible_figure_srcs(pg)) == 1
@@ -259,7 +259,10 @@ def test_generated_pages_load_cleanly(page, path):
     pg = page.goto(path)
     assert pg.locator("article h1").count() == 1
     if "notebook" in path:
-        assert pg.locator(".jp-OutputArea-output").count() == 5  # the five listings that print
+        assert pg.locator("[id^='cell-id=cell-'] .jp-OutputArea-output").count() == 5  # the five listings that print
+        # and each cell that redraws a figure shows the figure it drew
+        for cell in pg.locator("[id^='cell-id=rerun-']").all():
+            assert cell.locator(".jp-OutputArea-output").count() >= 1
         pg.locator("article a[href$='gelu.ipynb']").first.wait_for()
 
 

@@ -78,3 +78,57 @@ def test_ci_runs_the_readme_commands_and_caches_jobs_by_their_inputs():
     assert "run: make test" in ci and "run: make build" in ci
     assert "cache: pip" in ci
     assert "path: .cache" in ci and "hashFiles('requirements*.txt', 'snippets/**/*.py'" in ci
+
+
+def _pages_build():
+    return yaml.safe_load((WORKFLOWS / "pages.yml").read_text())["jobs"]["build"]
+
+
+def test_the_pages_workflow_fetches_the_deit_weights_where_the_build_reads_them():
+    """The variable the build reads (and the DeiT jobs' keys watch) names the file the fetch step
+    writes, inside the folder the cache step keeps, before the build runs."""
+    from snippets.articles.vit.attention_map import DEIT_WEIGHTS
+    from snippets.vit.attention_maps import WEIGHTS_ENV
+
+    job = _pages_build()
+    path, url = job["env"][WEIGHTS_ENV], job["env"]["DEIT_TINY_URL"]
+    assert f"${WEIGHTS_ENV}" in DEIT_WEIGHTS
+    assert path.startswith("${{ github.workspace }}/") and Path(path).name == url.rsplit("/", 1)[1]
+    names = [step.get("name") or step.get("uses") or step.get("id") for step in job["steps"]]
+    cache = next(s for s in job["steps"]
+                 if s.get("uses", "").startswith("actions/cache") and "weights" in s["with"]["path"])
+    # the cache keeps the folder of the file (paths relative to the workspace)
+    assert path.removeprefix("${{ github.workspace }}/") == f'{cache["with"]["path"]}/{Path(path).name}'
+    fetch, build = names.index("Fetch and check the DeiT-Tiny weights"), names.index("Strict build")
+    assert job["steps"].index(cache) < fetch < build
+
+
+def _fetch(tmp_path, name: str, content: bytes, pin: str = ""):
+    """Run the fetch step's script on a weights file already in place (nothing is downloaded)."""
+    script = next(s["run"] for s in _pages_build()["steps"] if s.get("name") == "Fetch and check the DeiT-Tiny weights")
+    weights = tmp_path / ".weights" / name
+    weights.parent.mkdir(exist_ok=True)
+    weights.write_bytes(content)
+    summary = tmp_path / "summary.md"
+    env = dict(os.environ, MODEL_NOTES_DEIT_TINY_WEIGHTS=str(weights), GITHUB_STEP_SUMMARY=str(summary),
+               DEIT_TINY_URL=f"https://example.invalid/deit/{name}", DEIT_TINY_SHA256=pin)
+    run = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True)
+    return run, weights, summary
+
+
+def test_the_fetch_step_refuses_weights_whose_digest_does_not_match(tmp_path):
+    import hashlib
+
+    content = b"pretend weights"
+    digest = hashlib.sha256(content).hexdigest()
+    ok, weights, summary = _fetch(tmp_path, f"deit_tiny_patch16_224-{digest[:8]}.pth", content)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert weights.is_file() and digest in summary.read_text()
+    pinned, _, _ = _fetch(tmp_path, f"deit_tiny_patch16_224-{digest[:8]}.pth", content, pin=digest)
+    assert pinned.returncode == 0, pinned.stdout
+    wrong = "0" * 8 if digest[:8] != "0" * 8 else "1" * 8
+    changed, weights, _ = _fetch(tmp_path, f"deit_tiny_patch16_224-{wrong}.pth", content)
+    assert changed.returncode == 1 and f"does not start with {wrong}" in changed.stdout
+    assert not weights.exists()  # not kept for the cache
+    repinned, weights, _ = _fetch(tmp_path, f"deit_tiny_patch16_224-{digest[:8]}.pth", content, pin="f" * 64)
+    assert repinned.returncode == 1 and "DEIT_TINY_SHA256 pins" in repinned.stdout and not weights.exists()

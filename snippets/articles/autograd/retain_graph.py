@@ -61,6 +61,41 @@ def accumulation():
     # --8<-- [end:accumulate]
 
 
+@output("retain-accumulate-caveats", page="autograd/retain-graph")
+def accumulation_caveats():
+    # --8<-- [start:accumulate-caveats]
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    X, y = torch.randn(30, 4), torch.randn(30, 1)
+    loss_fn = nn.MSELoss()  # the mean over the samples of one micro-batch
+
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    full = model.weight.grad.clone()
+
+    sizes = [8, 8, 8, 6]  # 30 samples: the last micro-batch is smaller
+    for scale in ("1/4", "len/30"):
+        model.zero_grad()
+        for Xb, yb in zip(X.split(sizes), y.split(sizes), strict=True):
+            weight = 1 / len(sizes) if scale == "1/4" else len(Xb) / len(X)
+            (loss_fn(model(Xb), yb) * weight).backward()
+        diff = (model.weight.grad - full).abs().max().item()
+        print(f"each loss times {scale:>6}: max |difference| = {diff:.1e}")
+
+    torch.manual_seed(0)
+    bn = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 1))
+    X, y = torch.randn(32, 4), torch.randn(32, 1)
+    bn.zero_grad()
+    loss_fn(bn(X), y).backward()
+    full = bn[0].weight.grad.clone()
+    bn.zero_grad()
+    for Xb, yb in zip(X.split(8), y.split(8), strict=True):
+        (loss_fn(bn(Xb), yb) / 4).backward()  # normalised with its own 8 samples
+    diff = (bn[0].weight.grad - full).abs().max().item()
+    print(f"BatchNorm, 4 micro-batches of 8:  max |difference| = {diff:.1e}")
+    # --8<-- [end:accumulate-caveats]
+
+
 @output("retain-two-losses", page="autograd/retain-graph")
 def two_losses():
     # --8<-- [start:two-losses]
@@ -128,14 +163,70 @@ def gan_with_detach():
     # --8<-- [end:gan]
 
 
+@output("retain-gan-inplace", page="autograd/retain-graph", raises="RuntimeError")
+def gan_retained_then_stepped():
+    # --8<-- [start:gan-inplace]
+    torch.manual_seed(0)
+    G, D = nn.Linear(2, 2), nn.Linear(2, 1)
+    opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
+    bce = nn.BCEWithLogitsLoss()
+    real, noise = torch.randn(16, 2), torch.randn(16, 2)
+    ones, zeros = torch.ones(16, 1), torch.zeros(16, 1)
+
+    fake = G(noise)
+    d_fake = D(fake)
+    d_loss = bce(D(real), ones) + bce(d_fake, zeros)
+    d_loss.backward(retain_graph=True)  # "fixes" the first error
+    opt_d.step()  # changes D.weight in place; d_fake's graph saved the old one
+    g_loss = bce(d_fake, ones)  # reuses D's output from before the step
+    g_loss.backward()
+    # --8<-- [end:gan-inplace]
+
+
+# --8<-- [start:rnn]
+def train_chunks(detach: bool):
+    """Three consecutive chunks of 4 sequences through an RNN, state carried over."""
+    torch.manual_seed(0)
+    rnn, head = nn.RNN(3, 8, batch_first=True), nn.Linear(8, 1)
+    opt = torch.optim.SGD([*rnn.parameters(), *head.parameters()], lr=0.1)
+    h = torch.zeros(1, 4, 8)  # (layers, batch, hidden)
+    for chunk in range(3):  # consecutive chunks of the same 4 long sequences
+        x, y = torch.randn(4, 5, 3), torch.randn(4, 1)  # (batch, time, features)
+        if detach:
+            h = h.detach()  # keep the state's values, cut the previous chunk's graph
+        out, h = rnn(x, h)
+        loss = nn.functional.mse_loss(head(out[:, -1]), y)
+        opt.zero_grad()
+        loss.backward()  # without detach: walks into the previous chunk's freed graph
+        opt.step()
+        print(f"chunk {chunk + 1}: loss {loss.item():.4f}")
+
+
+# --8<-- [end:rnn]
+
+
+@output("retain-rnn-error", page="autograd/retain-graph", raises="RuntimeError")
+def rnn_without_detach():
+    # --8<-- [start:rnn-error]
+    train_chunks(detach=False)
+    # --8<-- [end:rnn-error]
+
+
+@output("retain-rnn", page="autograd/retain-graph")
+def rnn_with_detach():
+    # --8<-- [start:rnn-detach]
+    train_chunks(detach=True)
+    # --8<-- [end:rnn-detach]
+
+
 @output("retain-second-derivative", page="autograd/retain-graph")
 def second_derivative():
     # --8<-- [start:second]
-    x = torch.tensor(2.0, requires_grad=True)
+    x = torch.tensor(3.0, requires_grad=True)
     y = x**3
     (dy,) = torch.autograd.grad(y, x, create_graph=True)  # 3x², itself differentiable
     (d2y,) = torch.autograd.grad(dy, x)  # 6x
-    print(f"dy/dx = {dy.item()}, d²y/dx² = {d2y.item()}  (3x² = 12, 6x = 12 at x = 2)")
+    print(f"at x = {x.item()}: dy/dx = {dy.item()} (3x²), d²y/dx² = {d2y.item()} (6x)")
     # --8<-- [end:second]
 
 
@@ -193,12 +284,15 @@ def memory_held() -> dict:
         "kept": STEPS,
         "steps": list(range(STEPS + 1)),
     }
-    for mode in ("retain", "free"):
-        counter, kept, held = SavedBytes(), [], [0]
+    for mode in ("retain", "free", "retain_all"):
+        # parameters and the input live anyway: count what the graphs add, except in
+        # "retain_all", which counts every storage the retained graphs point to
+        exclude = () if mode == "retain_all" else [*model.parameters(), X]
+        counter, kept, held = SavedBytes(exclude), [], [0]
         for _ in result["steps"][1:]:
             with counter.track():
                 loss = model(X).square().mean()
-            loss.backward(retain_graph=(mode == "retain"))
+            loss.backward(retain_graph=(mode != "free"))
             # a list of losses, as a training loop that logs them might keep
             kept.append(loss)
             gc.collect()
@@ -207,6 +301,9 @@ def memory_held() -> dict:
     result["per_graph_mb"] = result["retain"][1] / 2**20
     result["retained_mb"] = result["retain"][-1] / 2**20
     result["free_mb"] = result["free"][-1] / 2**20
+    result["retained_all_mb"] = result["retain_all"][-1] / 2**20
+    # what the graphs point to that lives anyway: a weight, the input
+    result["shared_mb"] = result["retained_all_mb"] - result["retained_mb"]
     return result
 
 
@@ -225,7 +322,7 @@ def memory_figure(theme, retain_memory) -> Figure:
             en="forward + backward steps (graphs kept)",
         ),
         ylabel=theme.text(
-            ko="남아 있는 저장된 텐서 (MiB)", en="saved tensors held (MiB)"
+            ko="그래프가 붙잡은 활성값 (MiB)", en="activations held by graphs (MiB)"
         ),
     )
     ax.legend(loc="upper left")

@@ -9,13 +9,11 @@ inputs outnumber the outputs and the other way round, measured at build time on 
 build machine.
 """
 
-import statistics
-import time
-
 import torch
 from matplotlib.figure import Figure
 from torch.autograd.functional import jacobian
 from torch.func import jacfwd, jacrev
+from torch.utils import benchmark
 
 from snippets.autograd.vjp import f, f_jacobian, jacobian_by_rows
 from snippets.build import figure, output, track, values
@@ -123,8 +121,63 @@ def jacobian_methods():
     # --8<-- [end:methods]
 
 
+@output("vjp-chain", page="autograd/vector-jacobian")
+def chained_vjps():
+    # --8<-- [start:chain]
+    from torch.func import jacrev, vjp
+
+    torch.manual_seed(0)
+    W1, W2 = torch.randn(5, 3), torch.randn(2, 5)
+
+    def layer1(x):  # R³ → R⁵
+        return torch.tanh(W1 @ x)
+
+    def layer2(h):  # R⁵ → R²
+        return W2 @ h
+
+    x, v = torch.randn(3), torch.tensor([1.0, -2.0])
+    h, vjp1 = vjp(layer1, x)  # forward through each layer, keeping its VJP
+    y, vjp2 = vjp(layer2, h)
+    (u,) = vjp2(v)  # vᵀJ₂: shape (5,), like h
+    (g,) = vjp1(u)  # (vᵀJ₂)J₁: shape (3,), like x
+    print("two VJPs, back to front:", g)
+
+    x.requires_grad_(True)
+    layer2(layer1(x)).backward(gradient=v)
+    print("backward(gradient=v):   ", x.grad)
+    J1, J2 = jacrev(layer1)(x.detach()), jacrev(layer2)(h)  # (5, 3) and (2, 5)
+    print("vᵀ J₂ J₁, J formed:     ", v @ J2 @ J1)
+    # --8<-- [end:chain]
+
+
+@output("vjp-batched", page="autograd/vector-jacobian")
+def batched_and_matrix_outputs():
+    # --8<-- [start:batched]
+    from torch.func import jacrev, vjp
+
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = f(x)  # (2,)
+    V = torch.eye(2)  # one v per row of J, stacked: (2, 2)
+    (J,) = torch.autograd.grad(y, x, grad_outputs=V, is_grads_batched=True)
+    print("J from one batched call:\n", J)
+
+    torch.manual_seed(0)
+    X = torch.randn(2, 3)
+
+    def gram(X):  # (2, 3) -> (2, 2)
+        return X @ X.T
+
+    Y, vjp_gram = vjp(gram, X)
+    (g,) = vjp_gram(torch.ones_like(Y))  # v has the output's shape, the VJP the input's
+    print("output", tuple(Y.shape), "-> VJP", tuple(g.shape))
+    shape = tuple(jacrev(gram)(X).shape)
+    print("whole Jacobian:", shape, "= output shape + input shape")
+    # --8<-- [end:batched]
+
+
 X = torch.tensor([1.0, 2.0, 3.0])
 V = torch.tensor([1.0, -2.0])
+SUB = "₀₁₂₃₄₅₆₇₈₉"  # subscript digits
 
 
 def _matrix(ax, M, theme, labels_x, labels_y, vmax):
@@ -149,8 +202,8 @@ def jacobian_heatmap(theme) -> Figure:
     J = f_jacobian(X)
     fig = Figure(figsize=(4.8, 2.4))
     ax = fig.subplots()
-    labels_x = [f"∂/∂x{i}" for i in range(3)]
-    labels_y = [f"y{i}" for i in range(2)]
+    labels_x = [f"∂/∂x{SUB[i]}" for i in range(1, 4)]  # 1-based, as in the formulas
+    labels_y = [f"y{SUB[i]}" for i in range(1, 3)]
     _matrix(ax, J, theme, labels_x, labels_y, J.abs().max().item())
     ax.set_title(
         theme.text(ko="x = (1, 2, 3)에서 J = ∂y/∂x", en="J = ∂y/∂x at x = (1, 2, 3)")
@@ -168,11 +221,12 @@ def row_combination(theme) -> Figure:
     ax_v = fig.add_subplot(grid[0, 0])
     ax_j = fig.add_subplot(grid[0, 1])
     ax_r = fig.add_subplot(grid[1, 1])
-    _matrix(ax_v, V[:, None], theme, ["v"], [f"y{i}" for i in range(2)], vmax)
+    _matrix(ax_v, V[:, None], theme, ["v"], [f"y{SUB[i]}" for i in range(1, 3)], vmax)
     row = theme.text(ko="행", en="row")
-    _matrix(ax_j, J, theme, [""] * 3, [f"{row} {i}" for i in range(2)], vmax)
-    _matrix(ax_r, vJ[None, :], theme, [f"x{i}" for i in range(3)], ["vᵀJ"], vmax)
-    ax_j.set_title(f"vᵀJ = {V[0]:g}·({row} 0) + ({V[1]:g})·({row} 1)")
+    _matrix(ax_j, J, theme, [""] * 3, [f"{row} {i}" for i in range(1, 3)], vmax)
+    labels_x = [f"x{SUB[i]}" for i in range(1, 4)]
+    _matrix(ax_r, vJ[None, :], theme, labels_x, ["vᵀJ"], vmax)
+    ax_j.set_title(f"vᵀJ = {V[0]:g}·({row} 1) + ({V[1]:g})·({row} 2)")
     # the picture is the real VJP
     assert torch.allclose(vJ, torch.autograd.functional.vjp(f, X, V)[1])
     return fig
@@ -180,7 +234,8 @@ def row_combination(theme) -> Figure:
 
 SIZES = (16, 64, 256, 1024)
 SMALL = 8  # the other dimension
-REPEATS = 7
+MIN_RUN_TIME = 0.5  # seconds of calls behind each timing
+TIME_TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)  # ms, on the cost figure's log axis
 
 
 # --8<-- [start:layer]
@@ -211,14 +266,11 @@ METHODS = {  # short name: (label in the figure, how to compute the Jacobian)
 
 
 def seconds(method, fn, x) -> float:
-    """Median wall time of ``REPEATS`` calls, after one warm-up call."""
-    method(fn, x)
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        method(fn, x)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """Time of one call by ``torch.utils.benchmark`` on one thread: after a warm-up,
+    blocks of calls for at least ``MIN_RUN_TIME`` seconds; the median over blocks."""
+    env = {"method": method, "fn": fn, "x": x}
+    timer = benchmark.Timer(stmt="method(fn, x)", globals=env, num_threads=1)
+    return timer.blocked_autorange(min_run_time=MIN_RUN_TIME).median
 
 
 @values("jacobian-cost", page="autograd/vector-jacobian")
@@ -228,7 +280,7 @@ def measure() -> dict:
 
 
 def _measure() -> dict:
-    result = {"sizes": list(SIZES), "small": SMALL, "repeats": REPEATS, "threads": 1}
+    result = {"sizes": list(SIZES), "small": SMALL, "min_run_time": MIN_RUN_TIME}
     for regime in track(("wide", "tall"), "regime"):
         timings = {name: [] for name in METHODS}
         for size in SIZES:
@@ -243,6 +295,15 @@ def _measure() -> dict:
         result[f"{regime}_fwd_over_rev"] = largest["fwd"] / largest["rev"]
         result[f"{regime}_loop_over_rev"] = largest["loop"] / largest["rev"]
     result["largest"] = SIZES[-1]
+    result["sizes_text"] = ", ".join(map(str, SIZES))
+    result["jvps_per_vjp"] = SIZES[-1] // SMALL  # at the largest size: n JVPs, m VJPs
+    result["tall_rev_over_fwd"] = 1 / result["tall_fwd_over_rev"]
+    # the smallest size from which jacfwd beats jacrev with many outputs (None: never)
+    tall = result["tall"]
+    fwd_wins = [f < r for f, r in zip(tall["fwd"], tall["rev"], strict=True)]
+    wins = [i for i in range(len(SIZES)) if all(fwd_wins[i:])]
+    result["tall_fwd_wins"] = bool(wins)
+    result["tall_fwd_wins_from"] = SIZES[wins[0]] if wins else None
     return result
 
 
@@ -270,8 +331,12 @@ def cost_figure(theme, jacobian_cost) -> Figure:
             label = theme.text(**METHODS[name][0])
             ax.plot(sizes, [1000 * t for t in times], marker="o", label=label)
         ax.set(xscale="log", yscale="log", title=titles[regime], xlabel=xlabels[regime])
+        ax.set_xticks(sizes, [str(n) for n in sizes])  # the sizes measured
+        ax.set_yticks(TIME_TICKS, [f"{t:g}" for t in TIME_TICKS])
+        ax.minorticks_off()
     axes[0].set_ylabel(
         theme.text(ko="야코비안 하나를 구하는 시간 (ms)", en="time per Jacobian (ms)")
     )
     axes[1].legend(loc="upper left", fontsize=8)
+    axes[0].minorticks_off()
     return fig

@@ -77,8 +77,10 @@ def train_months(seed: int, epochs: int = 500, weight_decay: float = 1.0):
 
 
 def nearest_by_cosine(vectors: torch.Tensor) -> list[int]:
-    """For every row, the index of the most similar other row by cosine similarity."""
-    unit = vectors / vectors.norm(dim=1, keepdim=True)
+    """For every row, the index of the most similar other row by cosine similarity,
+    measured from the rows' mean (as PCA centres them), so it matches the PCA plot."""
+    centred = vectors - vectors.mean(dim=0, keepdim=True)  # (12, 8)
+    unit = centred / centred.norm(dim=1, keepdim=True)
     similarity = unit @ unit.T  # (12, 12)
     similarity.fill_diagonal_(-2.0)  # not itself
     return similarity.argmax(dim=1).tolist()
@@ -93,7 +95,7 @@ def one_run():
     model, losses = train_months(seed=0)
     vectors = model.month.weight.detach()  # (12, 8): one row per month
     print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f} after {len(losses)} epochs")
-    print("most similar month by cosine similarity:")
+    print("most similar month by cosine similarity (centred vectors):")
     for m, n in enumerate(nearest_by_cosine(vectors)):
         print(f"  {MONTHS[m]} -> {MONTHS[n]}", end="\n" if m % 4 == 3 else "")
     # --8<-- [end:months-run]
@@ -152,6 +154,14 @@ def month_embeddings(seeds=SEEDS, epochs=500) -> dict:
                 "summer_pairs": sum(nearest[m] in SUMMER for m in SUMMER),
             }
         )
+    # the same training without weight decay: how flat are the vectors then?
+    no_decay = []
+    for seed in seeds:
+        model, _ = train_months(seed, epochs, weight_decay=0.0)
+        vectors = model.month.weight.detach().numpy()
+        no_decay.append(
+            float(PCA(n_components=2).fit(vectors).explained_variance_ratio_.sum())
+        )
     return {
         "months": MONTHS,
         "profile": profile,
@@ -159,7 +169,11 @@ def month_embeddings(seeds=SEEDS, epochs=500) -> dict:
         "seeds": len(seeds),
         "summer_pairs_total": sum(r["summer_pairs"] for r in runs),
         "summer_pairs_possible": len(SUMMER) * len(seeds),
+        # by chance: 2 of the 11 other months are summer months
+        "summer_pairs_chance": len(SUMMER) * len(seeds) * 2 / 11,
         "explained_min": min(r["explained"] for r in runs),
+        "explained_max_no_decay": max(no_decay),
+        "decay_flattens": min(r["explained"] for r in runs) > max(no_decay),
         **{f"{name}_r2_min": min(r[f"{name}_r2"] for r in runs) for name in profile},
         "seed0_nearest": {
             MONTHS[m]: MONTHS[n] for m, n in enumerate(runs[0]["nearest"])
@@ -250,9 +264,8 @@ def months_figure(theme, embedding_months) -> Figure:
         linewidths=0.6,
     )
     names = embedding_months["months"]
-    for i, ((x, y), name) in enumerate(zip(coords, names, strict=True)):
-        label = theme.text(ko=f"{i + 1}월", en=name)
-        ax.annotate(label, (x, y), xytext=(5, 4), textcoords="offset points")
+    for (x, y), name in zip(coords, names, strict=True):  # Jan..Dec, as the code prints
+        ax.annotate(name, (x, y), xytext=(5, 4), textcoords="offset points")
     ax.set(
         xlabel="PC 1",
         ylabel="PC 2",
@@ -299,6 +312,32 @@ def padding():
     print("gradient of row 0:", embedding.weight.grad[0].tolist())
     print("gradient of row 1:", embedding.weight.grad[1].tolist())
     # --8<-- [end:padding]
+
+
+@output("embedding-pipeline", page="nlp/embedding")
+def text_pipeline():
+    # --8<-- [start:pipeline]
+    sentences = ["the cat sat", "the dog sat on the mat", "a cat"]
+    tokens = [s.split() for s in sentences]
+    vocab = {"<pad>": 0}  # index 0 is the padding token
+    for words in tokens:
+        for word in words:
+            vocab.setdefault(word, len(vocab))
+    ids = [torch.tensor([vocab[w] for w in words]) for words in tokens]
+    batch = nn.utils.rnn.pad_sequence(ids, batch_first=True)  # (3, 6), padded with 0
+    print(batch)
+
+    torch.manual_seed(0)
+    embedding = nn.Embedding(len(vocab), 4, padding_idx=0)
+    vectors = embedding(batch)  # (3, 6, 4); padding positions are zero vectors
+    mask = (batch != 0).unsqueeze(-1).float()  # (3, 6) -> (3, 6, 1)
+    counts = mask.sum(dim=1).clamp(min=1)  # (3, 1); an empty sentence would divide by 0
+    masked_mean = (vectors * mask).sum(dim=1) / counts  # (3, 4)
+    plain_mean = vectors.mean(dim=1)  # (3, 4): divides by 6 for every sentence
+    print("words per sentence:", mask.sum(dim=1).squeeze(-1).tolist())
+    print("plain / masked mean, per sentence:")
+    print((plain_mean / masked_mean).detach().round(decimals=4))
+    # --8<-- [end:pipeline]
 
 
 @output("embedding-max-norm", page="nlp/embedding")

@@ -322,7 +322,14 @@ def _rollout_grid(
 @figure("vit-attn-distance", page="vit/attention-map", needs=("vit-attn-digits",))
 def distance_plot(theme, vit_attn_digits) -> Figure:
     """Mean attention distance of each head against depth (ViT paper, fig. 7, right)."""
-    distance = np.array(vit_attn_digits["distance"])  # (L, h)
+    return _distance_figure(
+        theme,
+        np.array(vit_attn_digits["distance"]),  # (L, h)
+        vit_attn_digits["uniform_distance"],
+    )
+
+
+def _distance_figure(theme, distance: np.ndarray, uniform: float) -> Figure:
     L, h = distance.shape
     fig = Figure(figsize=(4.8, 3.4))
     ax = fig.subplots()
@@ -334,7 +341,6 @@ def distance_plot(theme, vit_attn_digits) -> Figure:
             label=theme.text(ko=f"헤드 {head + 1}", en=f"head {head + 1}"),
             s=24,
         )
-    uniform = vit_attn_digits["uniform_distance"]
     ax.axhline(
         uniform,
         color=theme.muted,
@@ -395,7 +401,7 @@ def deit_status():
     if model is not None:
         images, photo = load_photo(224)  # chelsea, cropped like DeiT's eval images
         logits, attentions = timm_attention(model, images)  # 12 × (1, 3, 197, 197)
-        for name, probability in top_classes(logits, k=3):
+        for name, probability in top_classes(logits, k=5):
             print(f"{probability:6.1%}  {name}")
     # --8<-- [end:deit]
 
@@ -414,13 +420,16 @@ def deit_attention() -> dict:
     grid = int(math.isqrt(attentions[0].shape[-1] - 1))
     patch = model.patch_embed.patch_size[0]
     distance = mean_attention_distance(attentions, grid, patch)  # (12, 3)
-    top = top_classes(logits, k=3)
+    top = top_classes(logits, k=5)
     return {
         "available": True,
         "message": message,
         "grid": grid,
         "top": {"name": top[0][0], "probability": top[0][1]},
         "distance": distance.tolist(),
+        "uniform_distance": mean_attention_distance(
+            [torch.full_like(attentions[0], 1.0)], grid, patch
+        )[0, 0].item(),
         "distance_first": {
             "min": distance[0].min().item(),
             "max": distance[0].max().item(),
@@ -465,6 +474,28 @@ def deit_maps(themes, vit_deit_attention):
     rollout = rollout_cls_map(attention_rollout(attentions), grid)[0]  # (L, g, g)
     for theme in themes:
         yield _deit_grid(theme, photo, last, rollout, len(attentions))
+
+
+@figure("vit-deit-distance", page="vit/attention-map", needs=("vit-deit-attention",))
+def deit_distance(theme, vit_deit_attention) -> Figure:
+    """DeiT-Tiny's mean attention distance per head and block, on chelsea.
+
+    Without pretrained weights the figure says so in words, as vit-deit-maps does.
+    """
+    if not vit_deit_attention["available"]:
+        fig = Figure(figsize=(6.0, 1.0))
+        message = theme.text(
+            ko="이 빌드에는 사전 학습한 DeiT-Tiny 가중치가 없어 "
+            "그래프를 그리지 않았습니다.",
+            en="No pretrained DeiT-Tiny weights in this build: no plot.",
+        )
+        fig.text(0.5, 0.5, message, ha="center", va="center")
+        return fig
+    return _distance_figure(
+        theme,
+        np.array(vit_deit_attention["distance"]),  # (12, 3)
+        vit_deit_attention["uniform_distance"],
+    )
 
 
 def _deit_grid(

@@ -74,3 +74,16 @@ def test_page_claim_about_the_experiment_holds(built_site):
     values = job_values(built_site, "gelu-digits")
     assert abs(values["difference_pp"]) <= values["spread_pp"]
     assert values["gelu"]["median"] > 0.95 and values["relu"]["median"] > 0.95
+    # "that is N test image(s) out of 450"
+    assert values["difference_images"] == round(abs(values["difference_pp"]) / 100 * values["n_test"])
+
+
+def test_silu_dips_deeper_and_further_out_than_gelu(built_site):
+    """The page: SiLU's minimum is deeper and further out; x σ(1.702 x) nearly overlaps GELU."""
+    values = job_values(built_site, "gelu-numbers")
+    assert values["silu_minimum"]["value"] < values["minimum"]["value"] < 0
+    assert values["silu_minimum"]["at"] < values["minimum"]["at"] < 0
+    assert values["sigmoid"]["max_err"] < 0.05  # the sigmoid form is close, if not as close as tanh
+    for lang, root in (("ko", ""), ("en", "en/")):
+        text = page_body(built_site.dir / root / "activations/gelu/index.html").get_text()
+        assert f"{values['silu_minimum']['value']:.4f}" in text and f"{values['silu_minimum']['at']:.3f}" in text, lang

@@ -31,5 +31,24 @@ def test_vector_jacobian_claims_hold_for_the_measured_timings(built_site):
     vmap beats one backward pass per row. Check the build's own measurements agree."""
     cost = job_values(built_site, "jacobian-cost")
     assert cost["wide_fwd_over_rev"] > 1
-    assert cost["tall_fwd_over_rev"] < 1
+    assert cost["tall_fwd_over_rev"] < 1 and cost["tall_rev_over_fwd"] > 1  # "jacfwd is N times faster"
     assert cost["tall_loop_over_rev"] > 1
+    # "computes 128 times as many products, yet is not 128 times slower"
+    assert cost["jvps_per_vjp"] == cost["largest"] // cost["small"] and cost["wide_fwd_over_rev"] < cost["jvps_per_vjp"]
+    assert cost["wide_loop_over_rev"] < 1.5  # "the per-row loop is no longer far behind"
+    # alt text: "with many outputs jacfwd catches up with jacrev as m grows"
+    tall = cost["tall"]
+    assert tall["fwd"][-1] / tall["rev"][-1] < tall["fwd"][0] / tall["rev"][0]
+    if cost["tall_fwd_wins"]:  # "forward mode wins from m = ..."
+        i = cost["sizes"].index(cost["tall_fwd_wins_from"])
+        assert all(f < r for f, r in zip(tall["fwd"][i:], tall["rev"][i:], strict=True))
+
+
+def test_chained_vjps_and_batched_grads(capsys):
+    article.chained_vjps()
+    lines = capsys.readouterr().out.splitlines()
+    values = [line.split(":", 1)[1].strip() for line in lines]
+    assert values[0] == values[1] == values[2]  # two VJPs = backward = vᵀJ₂J₁
+    article.batched_and_matrix_outputs()
+    out = capsys.readouterr().out
+    assert "output (2, 2) -> VJP (2, 3)" in out and "whole Jacobian: (2, 2, 2, 3)" in out

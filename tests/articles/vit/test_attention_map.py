@@ -2,6 +2,7 @@
 weights locations their cache keys watch."""
 
 import glob
+import json
 import os
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def test_with_a_weights_file_the_jobs_use_it(no_weights, monkeypatch, weights_fi
     assert isinstance(result["top"]["name"], str) and 0 < result["top"]["probability"] <= 1
     tour.deit_status()
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == message and len(lines) == 4  # the source, then the top 3 classes
+    assert lines[0] == message and len(lines) == 6  # the source, then the top 5 classes
     with theme("en-light").context():
         fig = next(tour.deit_maps([theme("en-light")], result))
     assert len(fig.axes) == 8
@@ -134,4 +135,46 @@ def test_vit_attention_map_claims_hold(built_site):
             notes = [n for n in page.select(".admonition.note") if title in n.get_text()]
             assert len(notes) == 1, lang
             assert NO_WEIGHTS_MESSAGE in page.get_text()
-            assert not page.select('img[src*="vit-deit-maps"]')
+            assert not page.select('img[src*="vit-deit-maps"]') and not page.select('img[src*="vit-deit-distance"]')
+
+
+@pytest.fixture(scope="module")
+def released_layout(tmp_path_factory, weights_file) -> Path:
+    """The same weights as a torch checkpoint laid out like DeiT's release (the state dict under
+    "model"), named like the file the Pages workflow fetches."""
+    _, state = weights_file
+    path = tmp_path_factory.mktemp("released") / "deit_tiny_patch16_224-a1311bcf.pth"
+    torch.save({"model": state}, path)
+    return path
+
+
+def test_the_released_checkpoint_layout_loads(no_weights, monkeypatch, released_layout, weights_file):
+    monkeypatch.setenv(attention_maps.WEIGHTS_ENV, str(released_layout))
+    model, message = attention_maps.load_deit_tiny()
+    assert str(released_layout) in message
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in weights_file[1].items())
+
+
+@pytest.mark.slow
+def test_a_build_with_weights_shows_deit_s_maps_and_distances(built_site, released_layout, monkeypatch, tmp_path):
+    """End to end, as the Pages workflow builds: the variable names a weights file (written here,
+    random weights), the DeiT jobs re-run, and the page shows both figures and the numbers in
+    place of the fallback note."""
+    from tests.conftest import REPO, mkdocs_build, private_cache
+
+    cache = private_cache(built_site, tmp_path / "cache")
+    monkeypatch.setenv(attention_maps.WEIGHTS_ENV, str(released_layout))
+    build = mkdocs_build(REPO, tmp_path / "site", cache)
+    assert build.returncode == 0, build.stdout + build.stderr
+    from snippets.build.runner import make_plan
+
+    key = make_plan().keys["vit-deit-attention"]  # with the variable set: the weights are part of it
+    deit = json.loads((cache / "jobs" / "vit-deit-attention" / key / "values.json").read_text())
+    assert deit["available"] is True and str(released_layout) in deit["message"]
+    for lang, note in (("ko", "사전 학습 가중치가 없어"), ("en", "No pretrained weights")):
+        page = page_body(page_html(tmp_path / "site", "vit/attention-map", lang))
+        text = page.get_text()
+        assert page.select('img[src*="vit-deit-maps"]') and page.select('img[src*="vit-deit-distance"]'), lang
+        assert note not in text and deit["top"]["name"] in text
+        assert f"{deit['uniform_distance']:.0f}" in text
+        assert f"{deit['distance_first']['min']:.0f}–{deit['distance_first']['max']:.0f}" in text
