@@ -130,7 +130,8 @@ def activations(theme) -> Figure:
     fig = Figure(figsize=(6.4, 3.8))
     ax = fig.subplots()
     for name, fn in CURVES.items():
-        ax.plot(x, fn(x), label=name, linewidth=2.2 if name == "GELU" else 1.4)
+        style = "--" if name == "ReLU" else "-"  # ELU lies on ReLU for x > 0
+        ax.plot(x, fn(x), style, label=name, linewidth=2.2 if name == "GELU" else 1.4)
     ax.axhline(0, color=theme.muted, linewidth=0.8)
     ax.axvline(0, color=theme.muted, linewidth=0.8)
     ax.set(
@@ -149,7 +150,9 @@ def derivatives(theme) -> Figure:
     ax = fig.subplots()
     for name, fn in CURVES.items():
         (grad,) = torch.autograd.grad(fn(x).sum(), x)  # elementwise: grad = f'(x)
-        ax.plot(x.detach(), grad, label=name, linewidth=2.2 if name == "GELU" else 1.4)
+        style = "--" if name == "ReLU" else "-"
+        width = 2.2 if name == "GELU" else 1.4
+        ax.plot(x.detach(), grad, style, label=name, linewidth=width)
     ax.axhline(0, color=theme.muted, linewidth=0.8)
     ax.axhline(1, color=theme.muted, linewidth=0.8, linestyle=":")
     ax.set(
@@ -322,7 +325,8 @@ def accuracy_curves(theme, gelu_digits) -> Figure:
     fig = Figure(figsize=(6.4, 3.6))
     ax = fig.subplots()
     epochs = range(1, gelu_digits["epochs"] + 1)
-    for name, color in zip(ACTIVATIONS, theme.colors, strict=False):
+    for name in ACTIVATIONS:
+        color = theme.colors[list(CURVES).index(name)]  # as in the other plots
         per_seed = gelu_digits[name.lower()]["curves"]
         curves = torch.tensor(per_seed) * 100  # (seeds, epochs)
         low, high = curves.min(0).values, curves.max(0).values

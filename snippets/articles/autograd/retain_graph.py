@@ -114,10 +114,12 @@ def two_losses():
     print("two backward calls:", two_passes)
     print("one backward call: ", w.grad)
 
+    w.grad = None
     h = torch.tanh(w * 2)
-    # returns, does not accumulate
-    grads = torch.autograd.grad(h.sum(), w, retain_graph=True)
-    print("autograd.grad, graph kept for later:", grads[0])
+    # values returned, nothing accumulated; the graph is kept for the second call only
+    (ga,) = torch.autograd.grad(h.sum(), w, retain_graph=True)
+    (gb,) = torch.autograd.grad((h**2).mean(), w)
+    print("autograd.grad, twice:", ga + gb, " w.grad:", w.grad)
     # --8<-- [end:two-losses]
 
 
@@ -177,7 +179,7 @@ def gan_retained_then_stepped():
     d_fake = D(fake)
     d_loss = bce(D(real), ones) + bce(d_fake, zeros)
     d_loss.backward(retain_graph=True)  # "fixes" the first error
-    opt_d.step()  # changes D.weight in place; d_fake's graph saved the old one
+    opt_d.step()  # changes D.weight in place; d_fake's graph saved D.weight itself
     g_loss = bce(d_fake, ones)  # reuses D's output from before the step
     g_loss.backward()
     # --8<-- [end:gan-inplace]

@@ -169,6 +169,12 @@ def month_embeddings(seeds=SEEDS, epochs=500) -> dict:
         "seeds": len(seeds),
         "summer_pairs_total": sum(r["summer_pairs"] for r in runs),
         "summer_pairs_possible": len(SUMMER) * len(seeds),
+        # the summer months whose nearest month was not a summer month, in any seed
+        "summer_misses": ", ".join(
+            MONTHS[m]
+            for m in SUMMER
+            if any(r["nearest"][m] not in SUMMER for r in runs)
+        ),
         # by chance: 2 of the 11 other months are summer months
         "summer_pairs_chance": len(SUMMER) * len(seeds) * 2 / 11,
         "explained_min": min(r["explained"] for r in runs),
@@ -199,6 +205,8 @@ def lookup_cost(vocabs=VOCABS, repeats=5) -> dict:
         "lookup_ms": 1000 * largest["lookup_s"],
         "one_hot_ms": 1000 * largest["one_hot_s"],
         "ratio": largest["one_hot_s"] / largest["lookup_s"],
+        # to two significant digits: the lookup's time has about one
+        "ratio_rounded": float(f"{largest['one_hot_s'] / largest['lookup_s']:.2g}"),
         "one_hot_mib": largest["one_hot_bytes"] / 2**20,
         "lookup_kib": largest["lookup_bytes"] / 2**10,
         "lookup_spread": max(lookup_s) / min(lookup_s),

@@ -166,10 +166,9 @@ def test_a_build_with_weights_shows_deit_s_maps_and_distances(built_site, releas
     monkeypatch.setenv(attention_maps.WEIGHTS_ENV, str(released_layout))
     build = mkdocs_build(REPO, tmp_path / "site", cache)
     assert build.returncode == 0, build.stdout + build.stderr
-    from snippets.build.runner import make_plan
-
-    key = make_plan().keys["vit-deit-attention"]  # with the variable set: the weights are part of it
-    deit = json.loads((cache / "jobs" / "vit-deit-attention" / key / "values.json").read_text())
+    # the entry this build made: the newest (the copied cache holds the offline one too)
+    entry = max(cache.glob("jobs/vit-deit-attention/*/values.json"), key=lambda p: p.stat().st_mtime)
+    deit = json.loads(entry.read_text())
     assert deit["available"] is True and str(released_layout) in deit["message"]
     for lang, note in (("ko", "사전 학습 가중치가 없어"), ("en", "No pretrained weights")):
         page = page_body(page_html(tmp_path / "site", "vit/attention-map", lang))
