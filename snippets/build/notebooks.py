@@ -348,12 +348,12 @@ def execute(cells, raises=(), title: str = "", setup: str | None = None, env: di
     if setup:
         nb.cells.append(nbformat.v4.new_code_cell(setup, id=SETUP_ID, metadata={"tags": [SETUP_ID]}))
         names.append("the setup cell")
-    declared, computed = {}, set()
+    declared, computed, raising = {}, set(), {int(c): n for c, n in raises}
     for i in range(len(cells) + 1):
         if i:
             nb.cells.append(nbformat.v4.new_code_cell(cells[i - 1], id=f"cell-{i - 1}"))
             names.append(f"notebook cell {i - 1}")
-            if (name := dict((int(c), n) for c, n in raises).get(i - 1)) is not None:
+            if (name := raising.get(i - 1)) is not None:
                 declared[len(nb.cells) - 1] = (i - 1, name)
                 nb.cells[-1].metadata["tags"] = ["raises-exception"]
         for r in (r for r in reruns if r["after"] == i):
