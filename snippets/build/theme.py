@@ -83,6 +83,12 @@ class Theme:
             raise KeyError(f"figure text has no {self.lang!r} version: {by_language!r}")
         return by_language[self.lang]
 
+    @staticmethod
+    def number(value: float, spec: str = "g") -> str:
+        """A number written into a figure, with the typographic minus (U+2212) that the
+        tick labels use (``axes.unicode_minus``): ``theme.number(-2.0, ".2f")`` is "−2.00"."""
+        return format(value, spec).replace("-", "\N{MINUS SIGN}")
+
     def rc(self) -> dict:
         if self.lang not in FONTS:
             raise ValueError(f"no figure fonts are set for language {self.lang!r} (snippets/build/theme.py FONTS)")

@@ -28,6 +28,14 @@ def test_a_variant_is_a_language_and_a_theme():
         theme("ko-sepia")
 
 
+def test_numbers_in_figures_use_the_tick_labels_minus_sign():
+    t = theme("en-light")
+    assert t.number(-2.0) == "\N{MINUS SIGN}2"
+    assert t.number(-0.1704, ".2f") == "\N{MINUS SIGN}0.17"
+    assert t.number(1e-7, ".0e") == "1e\N{MINUS SIGN}07"  # exponents too
+    assert t.number(3.0, ".2f") == "3.00"
+
+
 def test_korean_text_is_drawn_with_the_project_s_korean_font():
     assert korean_font_file().name == f"{KOREAN_FONT}.ttf"  # shipped by a pinned package, not the system
     svg = drawn("ko-light", "테스트 정확도 (%)").decode()

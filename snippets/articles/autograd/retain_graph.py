@@ -277,7 +277,7 @@ def _mlp(seed: int = 0) -> nn.Module:
 
 @values("retain-memory", page="autograd/retain-graph")
 def memory_held() -> dict:
-    """Bytes of saved tensors held after k forward+backward steps, retaining graphs or
+    """Bytes of saved tensors held after k forward+backward passes, retaining graphs or
     not."""
     model, X = _mlp(), torch.randn(64, 256, generator=torch.Generator().manual_seed(1))
     result = {
@@ -320,8 +320,8 @@ def memory_figure(theme, retain_memory) -> Figure:
     ax.plot(steps, freed, marker="o", label="backward()")
     ax.set(
         xlabel=theme.text(
-            ko="순전파 + 역전파 스텝 (유지된 그래프 수)",
-            en="forward + backward steps (graphs kept)",
+            ko="순전파 + 역전파 횟수 (남겨 둔 그래프 수)",
+            en="forward + backward passes (graphs kept)",
         ),
         ylabel=theme.text(
             ko="그래프가 붙잡은 활성값 (MiB)", en="activations held by graphs (MiB)"

@@ -187,9 +187,8 @@ def _matrix(ax, M, theme, labels_x, labels_y, vmax):
     for (i, j), value in zip(cells, M.flatten().tolist(), strict=True):
         strong = abs(value) > 0.6 * vmax  # white on the darkest cells
         color = "white" if strong else "black"
-        ax.text(
-            j, i, f"{value:.2f}", ha="center", va="center", color=color, fontsize=10
-        )
+        text = theme.number(value, ".2f")  # "−2.00", the minus of the tick labels
+        ax.text(j, i, text, ha="center", va="center", color=color, fontsize=10)
     ax.set_xticks(range(M.shape[1]), labels_x)
     ax.set_yticks(range(M.shape[0]), labels_y)
     ax.grid(False)
@@ -226,7 +225,8 @@ def row_combination(theme) -> Figure:
     _matrix(ax_j, J, theme, [""] * 3, [f"{row} {i}" for i in range(1, 3)], vmax)
     labels_x = [f"x{SUB[i]}" for i in range(1, 4)]
     _matrix(ax_r, vJ[None, :], theme, labels_x, ["vᵀJ"], vmax)
-    ax_j.set_title(f"vᵀJ = {V[0]:g}·({row} 1) + ({V[1]:g})·({row} 2)")
+    v1, v2 = theme.number(V[0].item()), theme.number(V[1].item())
+    ax_j.set_title(f"vᵀJ = {v1}·({row} 1) + ({v2})·({row} 2)")
     # the picture is the real VJP
     assert torch.allclose(vJ, torch.autograd.functional.vjp(f, X, V)[1])
     return fig

@@ -25,6 +25,14 @@ def test_embedding_claims_hold(built_site):
     assert months["seed0_nearest"]["Jun"] == "Mar"  # "both rise sharply from the month before"
     change = months["profile"]["change"]
     assert change[2] > 0.1 and change[5] > 0.1  # March and June do
+    # the PCA figure's alt text: the months furthest right rise from the month before, those
+    # furthest left fall; three at the bottom and four at the top, as the text counts them
+    edges = {k: months[f"seed0_{k}"].split(", ") for k in ("bottom", "top", "left", "right")}
+    assert [len(edges[k]) for k in ("bottom", "top", "right", "left")] == [3, 4, 4, 3]
+    assert all(change[months["months"].index(m)] > 0 for m in edges["right"])
+    assert all(change[months["months"].index(m)] < 0 for m in edges["left"])
+    # the leave-one-out R² the page states beside the in-sample one
+    assert 0 < months["offset_r2_loo_min"] <= 1 and 0 < months["change_r2_loo_min"] <= 1
 
 
 def test_max_norm_breaks_a_graph_that_saved_the_weight(capsys):
