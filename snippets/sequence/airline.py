@@ -151,6 +151,17 @@ def seasonal_naive_drift(train: pd.Series, horizon: int, m: int = SEASON) -> np.
     )
 
 
+def log_drift(train: pd.Series, horizon: int, m: int = SEASON) -> np.ndarray:
+    """Constant growth: the same month a year earlier times the mean yearly growth
+    factor of the training part, exp(mean seasonal log difference). The networks'
+    inputs are these differences, so this is a network that always predicts the mean
+    of what it was trained on."""
+    log = np.log(train.to_numpy())
+    growth = np.mean(log[m:] - log[:-m])
+    steps = [log[len(log) - m + h % m] + (h // m + 1) * growth for h in range(horizon)]
+    return np.exp(np.array(steps))
+
+
 def sarima_airline(train: pd.Series, horizon: int) -> np.ndarray:
     """The classic airline model, SARIMA(0,1,1)(0,1,1)₁₂ on log passengers
     (statsmodels)."""
@@ -188,6 +199,8 @@ def one_step_baselines(series: pd.Series) -> dict[str, np.ndarray]:
     y, n, m = series.to_numpy(), len(train), SEASON
     t = np.arange(n, len(y))
     drift = np.mean(train.to_numpy()[m:] - train.to_numpy()[:-m])
+    log_train = np.log(train.to_numpy())
+    growth = np.mean(log_train[m:] - log_train[:-m])
     sarima = SARIMAX(
         np.log(train.to_numpy()), order=(0, 1, 1), seasonal_order=(0, 1, 1, m)
     ).fit(disp=False)
@@ -215,12 +228,24 @@ def one_step_baselines(series: pd.Series) -> dict[str, np.ndarray]:
         "naive": y[t - 1],
         "seasonal_naive": y[t - m],
         "seasonal_naive_drift": y[t - m] + drift,
+        "log_drift": y[t - m] * np.exp(growth),
         "sarima": np.exp(sarima_all.fittedvalues[n:]),
         "holt_winters": hw_all.fittedvalues[n:],
     }
 
 
-def metrics(actual, forecast) -> dict[str, float]:
+def seasonal_scale(train, m: int = SEASON) -> float:
+    """MASE's denominator: the mean absolute error of the seasonal naive forecast one
+    season ahead, in sample, over the training part."""
+    y = np.asarray(train, dtype=float)
+    if len(y) <= m:
+        raise ValueError(f"expected more than {m} training months, got {len(y)}")
+    return float(np.mean(np.abs(y[m:] - y[:-m])))
+
+
+def metrics(actual, forecast, scale: float | None = None) -> dict[str, float]:
+    """RMSE, MAE and MAPE (%) of a forecast; with ``scale`` (see :func:`seasonal_scale`)
+    also MASE, the MAE in units of that in-sample seasonal naive error."""
     actual = np.asarray(actual, dtype=float)
     forecast = np.asarray(forecast, dtype=float)
     if actual.shape != forecast.shape:
@@ -229,15 +254,35 @@ def metrics(actual, forecast) -> dict[str, float]:
             f"got {actual.shape} and {forecast.shape}"
         )
     err = forecast - actual
-    return {
+    scores = {
         "rmse": float(np.sqrt(np.mean(err**2))),
         "mae": float(np.mean(np.abs(err))),
         "mape": float(100 * np.mean(np.abs(err) / np.abs(actual))),
     }
+    if scale is not None:
+        scores["mase"] = scores["mae"] / scale
+    return scores
 
 
 # every learned forecaster on this series is trained once per seed
 SEEDS = (0, 1, 2, 3, 4)
+# rolling forecast origins (time-series cross-validation): every method is fitted on the
+# months up to each origin and forecasts the 24 after it, all before the test period
+ORIGINS = ("1953-12", "1954-12", "1955-12", "1956-12")
+
+
+def origin_scores(series: pd.Series, origin: str, forecasts) -> dict:
+    """RMSE and MASE of 24-month forecasts made at ``origin``, one forecast per seed (or
+    a single one): the median over the forecasts, and every forecast's RMSE."""
+    train = series[:origin]
+    actual = series[origin:].iloc[1:25]
+    scale = seasonal_scale(train)
+    scores = [metrics(actual, f, scale) for f in np.atleast_2d(forecasts)]
+    return {
+        "rmse": statistics.median(s["rmse"] for s in scores),
+        "mase": statistics.median(s["mase"] for s in scores),
+        "rmse_all": [s["rmse"] for s in scores],
+    }
 
 
 def seed_summary(per_seed: list[float]) -> dict:

@@ -151,3 +151,37 @@ def test_metrics_known_values():
     assert m["mae"] == 15 and m["rmse"] == pytest.approx(np.sqrt((100 + 400) / 2)) and m["mape"] == pytest.approx(10)
     with pytest.raises(ValueError, match="same shape"):
         a.metrics([1, 2], [1])
+
+
+def test_log_drift_is_exact_on_constant_growth():
+    """A series growing 10 % a year on a fixed seasonal pattern: log drift forecasts it exactly,
+    two years ahead, and its one-step version is the same month a year earlier times the growth."""
+    season = 100 + 20 * np.sin(np.arange(12) * 2 * np.pi / 12)
+    values = np.concatenate([season * 1.1**year for year in range(5)])
+    series = pd.Series(values, index=pd.period_range("2000-01", periods=60, freq="M"))
+    np.testing.assert_allclose(a.log_drift(series[:36], 24), values[36:])
+    airline = a.load_airline()
+    train, _ = a.split(airline)
+    growth = np.mean(np.diff(np.log(train.to_numpy()).reshape(-1, 12), axis=0))
+    one_step = a.one_step_baselines(airline)["log_drift"]
+    assert one_step[0] == pytest.approx(airline.iloc[len(train) - 12] * np.exp(growth))
+
+
+def test_mase_scales_by_the_in_sample_seasonal_naive_error():
+    train = np.array([10.0] * 12 + [12.0] * 12)  # every month 2 above the year before
+    assert a.seasonal_scale(train) == 2
+    m = a.metrics([20, 20], [21, 17], scale=a.seasonal_scale(train))
+    assert m["mase"] == pytest.approx(2 / 2)  # MAE 2 over the scale 2
+    assert "mase" not in a.metrics([20, 20], [21, 17])
+    with pytest.raises(ValueError, match="more than 12 training months"):
+        a.seasonal_scale(train[:12])
+
+
+def test_origin_scores_take_the_median_over_seeds():
+    series = a.load_airline()
+    actual = series["1956-12":].iloc[1:25].to_numpy()
+    forecasts = [actual + 10, actual - 20, actual + 30]  # RMSE 10, 20, 30
+    scores = a.origin_scores(series, "1956-12", forecasts)
+    assert scores["rmse_all"] == pytest.approx([10, 20, 30]) and scores["rmse"] == pytest.approx(20)
+    single = a.origin_scores(series, "1956-12", actual)  # one forecast, not a list of seeds
+    assert single["rmse"] == 0 and single["mase"] == 0

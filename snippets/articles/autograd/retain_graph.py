@@ -282,6 +282,7 @@ def memory_held() -> dict:
     model, X = _mlp(), torch.randn(64, 256, generator=torch.Generator().manual_seed(1))
     result = {
         "batch": 64,
+        "inputs": X.shape[1],
         "hidden": HIDDEN,
         "kept": STEPS,
         "steps": list(range(STEPS + 1)),
@@ -320,8 +321,8 @@ def memory_figure(theme, retain_memory) -> Figure:
     ax.plot(steps, freed, marker="o", label="backward()")
     ax.set(
         xlabel=theme.text(
-            ko="순전파 + 역전파 횟수 (남겨 둔 그래프 수)",
-            en="forward + backward passes (graphs kept)",
+            ko="순전파 + 역전파 반복 횟수",
+            en="forward + backward passes",
         ),
         ylabel=theme.text(
             ko="그래프가 붙잡은 활성값 (MiB)", en="activations held by graphs (MiB)"

@@ -138,8 +138,8 @@ def chained_vjps():
     x, v = torch.randn(3), torch.tensor([1.0, -2.0])
     h, vjp1 = vjp(layer1, x)  # forward through each layer, keeping its VJP
     y, vjp2 = vjp(layer2, h)
-    (u,) = vjp2(v)  # vᵀJ₂: shape (5,), like h
-    (g,) = vjp1(u)  # (vᵀJ₂)J₁: shape (3,), like x
+    (vJ2,) = vjp2(v)  # vᵀJ₂: shape (5,), like h
+    (g,) = vjp1(vJ2)  # (vᵀJ₂)J₁: shape (3,), like x
     print("two VJPs, back to front:", g)
 
     x.requires_grad_(True)

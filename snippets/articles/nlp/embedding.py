@@ -267,7 +267,8 @@ def cost_figure(theme, embedding_cost) -> Figure:
         xlabel=vocabulary,
         ylabel=theme.text(ko="추가 메모리 (MiB)", en="extra memory (MiB)"),
         title=theme.text(
-            ko="가중치 표 외에 추가로 드는 메모리", en="besides the weight table"
+            ko="가중치 표 외에 추가로 드는 메모리",
+            en="extra memory besides the weight table",
         ),
     )
     time_ax.legend(loc="upper left", fontsize=8)
@@ -453,10 +454,17 @@ def sparse():
         optimizer(embedding.parameters(), lr=0.1).step()
         changed = not torch.equal(before, embedding.weight[7])
         print(f"{optimizer.__name__}: row 7 changed:", changed)
-    try:
-        torch.optim.Adam(embedding.parameters(), lr=0.1).step()
-    except RuntimeError as err:
-        print("Adam:", err)
+    refused = {
+        "Adam": lambda params: torch.optim.Adam(params, lr=0.1),
+        "SGD with weight_decay": lambda p: torch.optim.SGD(
+            p, lr=0.1, weight_decay=0.01
+        ),
+    }
+    for name, make in refused.items():
+        try:
+            make(embedding.parameters()).step()
+        except RuntimeError as err:
+            print(f"{name}:", str(err).splitlines()[0])
     # --8<-- [end:sparse]
 
 
@@ -465,14 +473,16 @@ def pretrained():
     # --8<-- [start:pretrained]
     # e.g. vectors trained elsewhere
     vectors = torch.tensor([[0.0, 0.0], [1.0, 0.5], [-0.5, 2.0]])
+    original = vectors.clone()  # from_pretrained shares the tensor's memory
     frozen = nn.Embedding.from_pretrained(vectors, freeze=True)
+    print("same memory as vectors:", frozen.weight.data_ptr() == vectors.data_ptr())
     print("requires_grad:", frozen.weight.requires_grad)
     head = nn.Linear(2, 1)
     model = nn.Sequential(frozen, head)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     model(torch.tensor([1, 2])).sum().backward()
     optimizer.step()
-    print("table unchanged after a step:", torch.equal(frozen.weight, vectors))
+    print("table unchanged after a step:", torch.equal(frozen.weight, original))
     # --8<-- [end:pretrained]
 
 

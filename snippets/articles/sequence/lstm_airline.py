@@ -32,8 +32,23 @@ BASELINES = {
     "naive": airline.naive,
     "seasonal_naive": airline.seasonal_naive,
     "seasonal_naive_drift": airline.seasonal_naive_drift,
+    "log_drift": airline.log_drift,
     "sarima": airline.sarima_airline,
     "holt_winters": airline.holt_winters,
+}
+# every method's name in the tables, figures and sentences, in both languages
+METHOD_NAMES = {
+    "naive": {"ko": "나이브", "en": "naive"},
+    "seasonal_naive": {"ko": "계절 나이브", "en": "seasonal naive"},
+    "seasonal_naive_drift": {
+        "ko": "계절 나이브 + 드리프트",
+        "en": "seasonal naive + drift",
+    },
+    "log_drift": {"ko": "로그 드리프트", "en": "log drift"},
+    "sarima": {"ko": "SARIMA 항공사 모델", "en": "SARIMA airline model"},
+    "holt_winters": {"ko": "Holt-Winters", "en": "Holt-Winters"},
+    "lstm": {"ko": "LSTM, 닫힌 루프", "en": "LSTM, closed loop"},
+    "tcn": {"ko": "TCN, 닫힌 루프", "en": "TCN, closed loop"},
 }
 
 
@@ -129,7 +144,8 @@ def facts() -> dict:
 
     good, leaky = airline.fit_scaler(train_part), airline.fit_scaler(series)
     levels, n = series.to_numpy()[:, None], len(train_part)
-    test_max = MinMaxScaler().fit(levels[:n]).transform(levels[n:]).max()
+    honest = MinMaxScaler().fit(levels[:n]).transform(levels[n:])  # test, train scaler
+    leaked = MinMaxScaler().fit(levels).transform(levels[:n])  # train, all-month scaler
     return {
         "months": len(series),
         "first": str(series.index[0]),
@@ -138,11 +154,22 @@ def facts() -> dict:
         "max": float(series.max()),
         "growth": float(series["1960"].sum() / series["1949"].sum()),
         "swing_first": float(swing.iloc[0]),
+        # the same swings in people, for languages that do not count in thousands
+        "swing_first_people": int(round(1000 * swing.iloc[0])),
+        "swing_last_people": int(round(1000 * swing.iloc[-1])),
         "swing_last": float(swing.iloc[-1]),
         "ratio_first": float(ratio.iloc[0]),
         "ratio_last": float(ratio.iloc[-1]),
         "train_max": float(train_part.max()),
-        "test_max_scaled_train": float(test_max),
+        "test_max_scaled_train": float(honest.max()),
+        "test_min_scaled_train": float(honest.min()),
+        "train_max_scaled_all": float(leaked.max()),
+        # test months above the largest training month
+        "test_above_train_max": int((levels[n:] > levels[:n].max()).sum()),
+        "test_above_months": ", ".join(
+            str(month) for month in series.index[n:][levels[n:, 0] > levels[:n].max()]
+        ),
+        "test_months": len(series) - n,
         "mean_train": float(good.mean_[0]),
         "mean_all": float(leaky.mean_[0]),
         "mean_shift_pct": float(100 * (leaky.mean_[0] - good.mean_[0]) / good.mean_[0]),
@@ -167,6 +194,9 @@ def baselines() -> dict:
             "forecast": [float(v) for v in recursive],
         }
     result["best"] = min(BASELINES, key=lambda name: result[name]["recursive"]["rmse"])
+    result["best_name"] = METHOD_NAMES[result["best"]]
+    result["best_rmse"] = result[result["best"]]["recursive"]["rmse"]
+    result["best_one_step_rmse"] = result[result["best"]]["one_step"]["rmse"]
     return result
 
 
@@ -224,8 +254,9 @@ def validation(seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
     )
     series = airline.load_airline()
     actual = series[VALIDATION_END:].iloc[1:25]
-    drift = airline.seasonal_naive_drift(series[:VALIDATION_END], 24)
-    result["seasonal_naive_drift_rmse"] = airline.metrics(actual, drift)["rmse"]
+    for name in ("seasonal_naive_drift", "log_drift"):
+        forecast = BASELINES[name](series[:VALIDATION_END], 24)
+        result[f"{name}_rmse"] = airline.metrics(actual, forecast)["rmse"]
     return result
 
 
@@ -255,6 +286,79 @@ def final_runs(lstm_airline_baselines, seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
         r["seconds"] for name in OBJECTIVES for r in result[name]["runs"]
     )
     return result
+
+
+@values(
+    "lstm-airline-rolling",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+    needs=("tcn-airline-rolling",),
+    quick={"origins": ("1955-12", "1956-12"), "seeds": (0,), "epochs": 2},
+)
+def rolling_origins(
+    tcn_airline_rolling, origins=airline.ORIGINS, seeds=SEEDS, epochs=lstm.EPOCHS
+) -> dict:
+    """Time-series cross-validation: at every origin each method is re-fitted on the
+    months up to it and forecasts the next 24; the closed-loop LSTM with every seed, the
+    TCN from its own job. MASE is scaled by the in-sample seasonal naive error."""
+    series = airline.load_airline()
+    per_origin = {name: [] for name in METHOD_NAMES}
+    for origin in origins:
+        train = series[:origin]
+        for name, method in BASELINES.items():
+            forecast = method(train, 24)
+            per_origin[name].append(airline.origin_scores(series, origin, forecast))
+    lstm_forecasts = {origin: [] for origin in origins}
+    pairs = [(origin, seed) for origin in origins for seed in seeds]
+    for origin, seed in track(pairs, "LSTM run"):
+        out = fit_and_forecast(
+            series, seed=seed, train_end=origin, horizon=24, epochs=epochs
+        )
+        lstm_forecasts[origin].append(out["recursive"])
+    for origin in origins:
+        scores = airline.origin_scores(series, origin, lstm_forecasts[origin])
+        per_origin["lstm"].append(scores)
+    if tcn_airline_rolling["origins"] != list(origins):
+        raise ValueError(
+            f"the TCN job ran at origins {tcn_airline_rolling['origins']}, "
+            f"expected {list(origins)}"
+        )
+    per_origin["tcn"] = tcn_airline_rolling["per_origin"]
+    methods = {}
+    for name, rows in per_origin.items():
+        methods[name] = {
+            f"{k}_{stat}": float(fn([row[k] for row in rows]))
+            for k in ("rmse", "mase")
+            for stat, fn in (("mean", np.mean), ("median", np.median))
+        }
+    # the method with the lowest RMSE at each origin (networks: median over seeds)
+    winners = [
+        min(per_origin, key=lambda n: per_origin[n][i]["rmse"])
+        for i in range(len(origins))
+    ]
+    for name in methods:
+        methods[name]["wins"] = winners.count(name)
+    ranking = sorted(methods, key=lambda n: methods[n]["rmse_mean"])
+    return {
+        "origins": list(origins),
+        "origins_text": ", ".join(origins),
+        "n_origins": len(origins),
+        "seeds": len(seeds),
+        "methods": methods,
+        "per_origin": per_origin,
+        "ranking": ranking,
+        "best": METHOD_NAMES[ranking[0]],
+        "best_rmse_mean": methods[ranking[0]]["rmse_mean"],
+        "second": METHOD_NAMES[ranking[1]],
+        "second_rmse_mean": methods[ranking[1]]["rmse_mean"],
+        "network_best": ranking[0] in ("lstm", "tcn"),
+        "ranking_changes": len(set(winners)) > 1,
+        "lstm_parameters": sum(p.numel() for p in lstm.LSTMForecaster().parameters()),
+        "winners": winners,
+        "distinct_winners": len(set(winners)),
+        "rank": {name: ranking.index(name) + 1 for name in methods},
+        "n_methods": len(ranking),
+    }
 
 
 # --- figures --------------------------------------------------------------------------
@@ -345,15 +449,6 @@ def forecast_figure(theme, lstm_airline_runs, lstm_airline_baselines) -> Figure:
     shown = series["1957-01":]
     t_test = test_part.index.to_timestamp()
     best = lstm_airline_baselines["best"]
-    names = {
-        "seasonal_naive_drift": theme.text(
-            ko="계절 나이브 + 드리프트", en="seasonal naive + drift"
-        ),
-        "holt_winters": "Holt-Winters",
-        "sarima": "SARIMA",
-        "seasonal_naive": theme.text(ko="계절 나이브", en="seasonal naive"),
-        "naive": theme.text(ko="나이브", en="naive"),
-    }
     fig = Figure(figsize=(6.4, 6.0))
     axes = fig.subplots(2, 1, sharex=True, sharey=True)
     titles = (
@@ -390,8 +485,8 @@ def forecast_figure(theme, lstm_airline_runs, lstm_airline_baselines) -> Figure:
                 color=theme.colors[2],
                 linestyle="--",
                 label=theme.text(
-                    ko=f"{names[best]} (가장 좋은 기준 모델)",
-                    en=f"{names[best]} (best baseline)",
+                    ko=f"{METHOD_NAMES[best]['ko']} (가장 좋은 기준 모델)",
+                    en=f"{METHOD_NAMES[best]['en']} (best baseline)",
                 ),
             )
         ax.set_title(title, fontsize=10)
@@ -400,4 +495,44 @@ def forecast_figure(theme, lstm_airline_runs, lstm_airline_baselines) -> Figure:
     axes[1].legend(loc="upper left", fontsize=8)
     axes[1].xaxis.set_major_locator(mdates.YearLocator())
     axes[1].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    return fig
+
+
+@figure(
+    "lstm-airline-rolling-figure",
+    page="sequence/lstm-airline",
+    needs=("lstm-airline-rolling",),
+)
+def rolling_figure(theme, lstm_airline_rolling) -> Figure:
+    per_origin = lstm_airline_rolling["per_origin"]
+    origins = lstm_airline_rolling["origins"]
+    x = np.arange(len(origins))
+    fig = Figure(figsize=(6.4, 4.0))
+    ax = fig.subplots()
+    shown = {  # the baselines worth a line, each with its own dash pattern
+        "seasonal_naive_drift": "--",
+        "log_drift": "-.",
+        "sarima": ":",
+        "holt_winters": (0, (6, 2, 1, 2, 1, 2)),
+    }
+    for i, (name, dashes) in enumerate(shown.items()):
+        rmse = [row["rmse"] for row in per_origin[name]]
+        label = theme.text(**METHOD_NAMES[name])
+        color = theme.colors[2 + i]
+        ax.plot(x, rmse, linestyle=dashes, marker="o", color=color, label=label)
+    for name, color in (("lstm", theme.colors[0]), ("tcn", theme.colors[1])):
+        seeds = np.array(
+            [row["rmse_all"] for row in per_origin[name]]
+        ).T  # (seeds, origins)
+        median_band(ax, theme, x, seeds, color, theme.text(**METHOD_NAMES[name]))
+    ax.set_xticks(x, origins)
+    ax.set(
+        xlabel=theme.text(
+            ko="예측 시점 (그다음 24개월을 예측)",
+            en="forecast origin (the 24 months after it are forecast)",
+        ),
+        ylabel=theme.text(ko="24개월 RMSE (천 명)", en="24-month RMSE (1000s)"),
+        ylim=(0, None),
+    )
+    ax.legend(loc="upper left", fontsize=7, ncols=2)
     return fig

@@ -7,7 +7,7 @@ Each output job's body is a listing on the page."""
 import numpy as np
 from matplotlib.figure import Figure
 
-from snippets.build import figure, output, values
+from snippets.build import figure, output, track, values
 from snippets.sequence import adding, airline, lstm
 from snippets.sequence.airline import SEEDS, seed_summary
 from snippets.sequence.tcn import (
@@ -253,3 +253,32 @@ def tcn_airline(
     result["lstm_closed_rmse"] = closed_lstm["rmse"]["median"]
     result["holt_winters_rmse"] = holt_winters["rmse"]
     return result
+
+
+@values(
+    "tcn-airline-rolling",
+    page="sequence/tcn",
+    data=("airline-passengers.csv",),
+    quick={"origins": ("1955-12", "1956-12"), "seeds": (0,), "epochs": 2},
+)
+def tcn_airline_rolling(origins=airline.ORIGINS, seeds=SEEDS, epochs=lstm.EPOCHS):
+    """The TCN at the LSTM article's rolling origins: re-trained on the months up to
+    each origin (closed loop, every seed), scored on the 24 months after it."""
+    series = airline.load_airline()
+    forecasts = {origin: [] for origin in origins}
+    pairs = [(origin, seed) for origin in origins for seed in seeds]
+    for origin, seed in track(pairs, "TCN run"):
+        out = lstm.fit_and_forecast(
+            series,
+            seed=seed,
+            train_end=origin,
+            horizon=24,
+            epochs=epochs,
+            make_model=TCNForecaster,
+        )
+        forecasts[origin].append(out["recursive"])
+    return {
+        "origins": list(origins),
+        "n_origins": len(origins),
+        "per_origin": [airline.origin_scores(series, o, forecasts[o]) for o in origins],
+    }

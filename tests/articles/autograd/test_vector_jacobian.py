@@ -36,9 +36,11 @@ def test_vector_jacobian_claims_hold_for_the_measured_timings(built_site):
     # "computes 128 times as many products, yet is not 128 times slower"
     assert cost["jvps_per_vjp"] == cost["largest"] // cost["small"] and cost["wide_fwd_over_rev"] < cost["jvps_per_vjp"]
     assert cost["wide_loop_over_rev"] < 1.5  # "the per-row loop is no longer far behind"
-    # alt text: "with many outputs jacfwd catches up with jacrev as m grows"
+    # alt text: "with many outputs jacfwd is the faster of the two at the largest size, and the
+    # loop is by far the slowest"
     tall = cost["tall"]
-    assert tall["fwd"][-1] / tall["rev"][-1] < tall["fwd"][0] / tall["rev"][0]
+    assert tall["fwd"][-1] < tall["rev"][-1]
+    assert tall["loop"][-1] > 2 * max(tall["fwd"][-1], tall["rev"][-1])
     if cost["tall_fwd_wins"]:  # "forward mode wins from m = ..."
         i = cost["sizes"].index(cost["tall_fwd_wins_from"])
         assert all(f < r for f, r in zip(tall["fwd"][i:], tall["rev"][i:], strict=True))

@@ -17,11 +17,11 @@ def test_tcn_claims_hold(built_site):
 
 
 def test_tcn_airline_claims_hold(built_site):
-    """The TCN article's airline paragraph: a lower median than the LSTM and Holt-Winters, but
-    a seed spread wider than the gaps; under a minute per seed."""
-    run = job_values(built_site, "tcn-airline")
-    rmse = run["recursive"]["rmse"]
-    assert rmse["median"] < run["lstm_closed_rmse"] and rmse["median"] < run["holt_winters_rmse"]
-    spread = rmse["max"] - rmse["min"]
-    assert spread > run["lstm_closed_rmse"] - rmse["median"] and spread > run["holt_winters_rmse"] - rmse["median"]
-    assert max(r["seconds"] for r in run["runs"]) < 60
+    """The TCN article's airline paragraph states the numbers without ranking them; what it
+    compares is checked with the rolling origins in tests/articles/sequence/test_lstm_airline.py.
+    Here: the table's best-baseline row is the best baseline's."""
+    run, base = job_values(built_site, "tcn-airline"), job_values(built_site, "lstm-airline-baselines")
+    assert base["best_rmse"] == min(base[k]["recursive"]["rmse"] for k in base if isinstance(base[k], dict)
+                                    and "recursive" in base[k])
+    assert base["best_one_step_rmse"] == base[base["best"]]["one_step"]["rmse"]
+    assert len(run["runs"]) == 5 and run["parameters"] > 0
