@@ -27,8 +27,8 @@ from snippets.sequence.tcn import TCN, check_input
 from snippets.threads import torch_threads
 
 # The experiment's configuration (see ``experiment``): about 27,000 parameters per
-# model, and a budget that keeps the three runs under five minutes on one CPU core
-# (about 3.5 measured).
+# model, and a budget meant to keep the three runs to a few minutes on one CPU core
+# (the page states the time the build measured).
 LENGTH = 200  # T
 N_TRAIN, N_TEST = 20_000, 500
 STEPS, BATCH_SIZE, LR, CLIP = 1_600, 32, 2e-3, 1.0

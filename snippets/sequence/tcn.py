@@ -90,7 +90,7 @@ def chomped_conv1d(
     in_channels: int, out_channels: int, kernel_size: int, dilation: int = 1
 ) -> nn.Sequential:
     """The paper's form of the same causal convolution: pad (k−1)·d on both sides, then
-    chomp the (k−1)·d right-most outputs, the ones that looked into the future."""
+    chomp the (k−1)·d right-most outputs, which lie past the end of the input."""
     _check_positive("kernel_size", kernel_size)
     _check_positive("dilation", dilation)
     padding = (kernel_size - 1) * dilation

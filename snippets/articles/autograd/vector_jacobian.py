@@ -341,6 +341,8 @@ def cost_figure(theme, jacobian_cost) -> Figure:
     axes[0].set_ylabel(
         theme.text(ko="야코비안 하나를 구하는 시간 (ms)", en="time per Jacobian (ms)")
     )
-    axes[1].legend(loc="upper left", fontsize=8)
+    handles, labels = axes[1].get_legend_handles_labels()
+    # one legend under both panels, clear of every line
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=3)
     axes[0].minorticks_off()
     return fig
