@@ -344,6 +344,7 @@ def rolling_origins(
     for name in methods:
         methods[name]["wins"] = winners.count(name)
     ranking = sorted(methods, key=lambda n: methods[n]["rmse_mean"])
+    by_median = sorted(methods, key=lambda n: methods[n]["rmse_median"])
     return {
         "origins": list(origins),
         "origins_text": ", ".join(origins),
@@ -362,11 +363,7 @@ def rolling_origins(
         "winners": winners,
         "distinct_winners": len(set(winners)),
         "rank": {name: ranking.index(name) + 1 for name in methods},
-        "rank_median": {
-            name: sorted(methods, key=lambda n: methods[n]["rmse_median"]).index(name)
-            + 1
-            for name in methods
-        },
+        "rank_median": {name: by_median.index(name) + 1 for name in methods},
         "n_methods": len(ranking),
     }
 
