@@ -185,6 +185,40 @@ def holt_winters(train: pd.Series, horizon: int) -> np.ndarray:
 # --8<-- [end:baselines]
 
 
+# --8<-- [start:intervals]
+def sarima_interval(train: pd.Series, horizon: int, level: float) -> np.ndarray:
+    """The airline model's prediction interval, (2, horizon): lower and upper bounds.
+    Exact for the model on the log scale (the state-space forecast variance), then
+    turned back with exp."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    model = SARIMAX(np.log(train), order=(0, 1, 1), seasonal_order=(0, 1, 1, SEASON))
+    fit = model.fit(disp=False)
+    bounds = fit.get_forecast(horizon).conf_int(alpha=1 - level)  # (horizon, 2)
+    return np.exp(bounds.to_numpy().T)
+
+
+def holt_winters_interval(
+    train: pd.Series, horizon: int, level: float, paths: int = 2000, seed: int = 0
+) -> np.ndarray:
+    """Holt-Winters' prediction interval, (2, horizon), by simulation: ``paths``
+    futures with multiplicative errors, drawn with the spread of the relative fitting
+    errors; the bounds are their quantiles."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    fit = ExponentialSmoothing(
+        train.to_numpy(), trend="add", seasonal="mul", seasonal_periods=SEASON
+    ).fit()
+    rng = np.random.RandomState(
+        seed
+    )  # an int seed would change meaning in statsmodels 0.15
+    futures = fit.simulate(horizon, repetitions=paths, error="mul", rng=rng)
+    return np.quantile(futures, [(1 - level) / 2, (1 + level) / 2], axis=1)
+
+
+# --8<-- [end:intervals]
+
+
 # --- the same baselines one step ahead: each test month from the true months before it
 
 

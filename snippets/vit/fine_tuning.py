@@ -40,8 +40,9 @@ def at_resolution(
     so a longer sequence.
 
     Every weight is copied except the position embeddings, which depend on the grid:
-    ``pos_embed="resample"`` interpolates the learned grid to the new one (the ViT
-    paper's way); ``pos_embed="new"`` starts the patch positions from fresh random
+    ``pos_embed="resample"`` interpolates the learned grid to the new one, as the ViT
+    paper does (bicubic here, as in DeiT and timm; the paper's code interpolates
+    linearly); ``pos_embed="new"`` starts the patch positions from fresh random
     values (the class token keeps its row), which is what is left when the learned ones
     are not resampled.
     """

@@ -324,8 +324,8 @@ class Mlp(nn.Module):
         self.drop2 = nn.Dropout(drop)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.drop1(self.act(self.fc1(x)))  # (B, T, D) -> (B, T, 4·D)
-        return self.drop2(self.fc2(x))  # (B, T, 4·D) -> (B, T, D)
+        x = self.drop1(self.act(self.fc1(x)))  # (B, T, D) -> (B, T, mlp_ratio·D)
+        return self.drop2(self.fc2(x))  # (B, T, mlp_ratio·D) -> (B, T, D)
 
 
 class DropPath(nn.Module):

@@ -185,3 +185,17 @@ def test_origin_scores_take_the_median_over_seeds():
     assert scores["rmse_all"] == pytest.approx([10, 20, 30]) and scores["rmse"] == pytest.approx(20)
     single = a.origin_scores(series, "1956-12", actual)  # one forecast, not a list of seeds
     assert single["rmse"] == 0 and single["mase"] == 0
+
+
+def test_prediction_intervals_hold_the_point_forecast_and_nest():
+    train, _ = a.split(a.load_airline())
+    for point, interval in ((a.sarima_airline, a.sarima_interval), (a.holt_winters, a.holt_winters_interval)):
+        forecast = point(train, 24)
+        low80, high80 = interval(train, 24, 0.80)
+        low95, high95 = interval(train, 24, 0.95)
+        assert low95.shape == high95.shape == (24,)
+        assert (low95 <= low80).all() and (low80 < forecast).all() and (forecast < high80).all()
+        assert (high80 <= high95).all()
+        assert (high95 - low95)[-1] > (high95 - low95)[0]  # wider further ahead
+    # simulated: seeded, so the same bounds again
+    assert np.array_equal(a.holt_winters_interval(train, 6, 0.9), a.holt_winters_interval(train, 6, 0.9))

@@ -84,3 +84,20 @@ def test_fit_and_forecast_returns_both_horizons_in_passengers():
 def test_fit_and_forecast_needs_the_test_months():
     with pytest.raises(ValueError, match="expected 24 months after 1960-06, got 6"):
         lstm.fit_and_forecast(airline.load_airline(), seed=0, train_end="1960-06", epochs=1)
+
+
+def test_direct_forecast_is_one_pass_with_one_output_per_month():
+    model = lstm.LSTMForecaster(hidden=4, outputs=5)
+    assert lstm.direct(model, torch.zeros(3, 12), horizon=5).shape == (3, 5)
+    with pytest.raises(ValueError, match="a direct forecast of 24 months needs a model with 24 outputs, got 5"):
+        lstm.direct(model, torch.zeros(3, 12), horizon=24)
+
+
+def test_direct_strategy_trains_24_outputs_and_forecasts_in_passengers():
+    result = lstm.fit_and_forecast(airline.load_airline(), seed=0, epochs=3, hidden=8, strategy="direct")
+    assert set(result) == {"direct", "losses", "seconds"}  # no one-step forecast: nothing is fed back
+    assert result["direct"].shape == (24,) and (result["direct"] > 0).all() and len(result["losses"]) == 3
+    again = lstm.fit_and_forecast(airline.load_airline(), seed=0, epochs=3, hidden=8, strategy="direct")
+    assert np.array_equal(result["direct"], again["direct"])  # seeded
+    with pytest.raises(ValueError, match="strategy must be 'recursive' or 'direct', got 'mimo'"):
+        lstm.fit_and_forecast(airline.load_airline(), seed=0, epochs=1, strategy="mimo")

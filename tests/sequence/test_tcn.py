@@ -62,7 +62,8 @@ def test_changing_a_future_input_leaves_earlier_outputs_exactly_unchanged(module
 
 @pytest.mark.parametrize(("kernel_size", "dilation", "length"), [(2, 1, 10), (3, 2, 20), (5, 4, 7), (1, 1, 5)])
 def test_chomp_and_left_padding_give_identical_outputs(kernel_size, dilation, length):
-    assert tcn.padding_difference(kernel_size, dilation, length) == 0.0
+    # the same sums; a CPU convolution routine may order them differently for another padding
+    assert tcn.padding_difference(kernel_size, dilation, length) < 1e-6
     x = torch.randn(2, 4, length)
     chomped = tcn.chomped_conv1d(4, 5, kernel_size, dilation)
     assert chomped(x).shape == (2, 5, length)

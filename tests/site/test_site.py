@@ -244,12 +244,47 @@ def test_warm_build_does_not_import_torch(built_site):
     assert "torch" not in imported and "matplotlib" not in imported
 
 
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+
+
+def _value(number: str | None) -> float:
+    return float(number.replace(",", "")) if number else 0.0
+
+
+# a counting word after a Korean large number; without one, 만 is the particle "only" ("0–4만으로")
+_COUNTED = r"(?=\s*(?:장|명|개|쌍|건|원|번|회)(?![가-힣]))"
+
+
+def spelled_out_scales(text: str) -> str:
+    """Large numbers as plain integers: Korean counts in 만 (10⁴) and 억 (10⁸) before a counting
+    word ("130만 장", "3억 300만 장"), English in millions and billions ("1.3 million")."""
+    text = re.sub(
+        rf"(?P<eok>{_NUMBER})\s*억(?:\s*(?P<man>{_NUMBER})\s*만)?{_COUNTED}",
+        lambda m: f"{round(_value(m['eok']) * 1e8 + _value(m['man']) * 1e4)}",
+        text,
+    )
+    text = re.sub(rf"(?P<man>{_NUMBER})\s*만{_COUNTED}", lambda m: f"{round(_value(m['man']) * 1e4)}", text)
+    scales = {"million": 1e6, "billion": 1e9}
+    return re.sub(
+        rf"(?P<n>{_NUMBER})\s*(?P<scale>million|billion)\b",
+        lambda m: f"{round(_value(m['n']) * scales[m['scale']])}",
+        text,
+    )
+
+
+def test_spelled_out_scales_agree_across_languages():
+    assert spelled_out_scales("이미지 130만 장, 1,400만 장, 3억 300만 장") == "이미지 1300000 장, 14000000 장, 303000000 장"
+    assert spelled_out_scales("숫자 0–4만으로, ViT-L/16만 예외로") == "숫자 0–4만으로, ViT-L/16만 예외로"  # 만: "only"
+    assert spelled_out_scales("1.3 million, 14 million and 303 million images") == (
+        "1300000, 14000000 and 303000000 images")
+
+
 def prose_numbers(path: Path) -> list[str]:
     body = BeautifulSoup(str(page_body(path)), "html.parser")
     for node in body.select("pre, code, .highlight"):
         node.decompose()
     text = re.sub(r"\bzeros?\b", "0", body.get_text(), flags=re.I)  # Korean writes 0 where English says zero
-    return sorted(re.findall(r"\d+(?:\.\d+)?", text))
+    return sorted(re.findall(r"\d+(?:\.\d+)?", spelled_out_scales(text)))
 
 
 @pytest.mark.parametrize("slug", PAGES)

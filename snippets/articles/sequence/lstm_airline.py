@@ -25,8 +25,16 @@ from snippets.sequence.airline import (
 )
 from snippets.sequence.lstm import fit_and_forecast
 
-# training horizon of each objective, in months
+# training horizon of each objective of the recursive LSTM, in months
 OBJECTIVES = {"teacher": 1, "closed": 24}
+# every LSTM forecaster the article trains: fit_and_forecast's arguments
+VARIANTS = {
+    "teacher": {"horizon": OBJECTIVES["teacher"]},
+    "closed": {"horizon": OBJECTIVES["closed"]},
+    "direct": {"strategy": "direct"},  # 24 outputs at once
+}
+KINDS = ("one_step", "recursive", "direct")  # the forecasts fit_and_forecast returns
+LEVELS = {"p80": 0.80, "p95": 0.95}  # prediction interval levels
 VALIDATION_END = "1956-12"  # validation: 1957-01..1958-12, the last two training years
 BASELINES = {
     "naive": airline.naive,
@@ -41,13 +49,14 @@ METHOD_NAMES = {
     "naive": {"ko": "나이브", "en": "naive"},
     "seasonal_naive": {"ko": "계절 나이브", "en": "seasonal naive"},
     "seasonal_naive_drift": {
-        "ko": "계절 나이브 + 드리프트",
+        "ko": "드리프트를 더한 계절 나이브",
         "en": "seasonal naive + drift",
     },
     "log_drift": {"ko": "로그 드리프트", "en": "log drift"},
     "sarima": {"ko": "SARIMA 항공사 모델", "en": "SARIMA airline model"},
     "holt_winters": {"ko": "Holt-Winters", "en": "Holt-Winters"},
     "lstm": {"ko": "LSTM, 닫힌 루프", "en": "LSTM, closed loop"},
+    "lstm_direct": {"ko": "LSTM, 직접 예측", "en": "LSTM, direct"},
     "tcn": {"ko": "TCN, 닫힌 루프", "en": "TCN, closed loop"},
 }
 
@@ -203,24 +212,19 @@ def baselines() -> dict:
 def _runs(train_end: str, seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
     series = airline.load_airline()
     actual = series[train_end:].iloc[1:25].to_numpy()
-    kinds = ("one_step", "recursive")
-    runs = {name: [] for name in OBJECTIVES}
-    pairs = [(n, s) for n in OBJECTIVES for s in seeds]
+    runs = {name: [] for name in VARIANTS}
+    pairs = [(n, s) for n in VARIANTS for s in seeds]
     for name, seed in track(pairs, f"LSTM run (train to {train_end})"):
         out = lstm.fit_and_forecast(
-            series,
-            seed=seed,
-            train_end=train_end,
-            horizon=OBJECTIVES[name],
-            epochs=epochs,
+            series, seed=seed, train_end=train_end, epochs=epochs, **VARIANTS[name]
         )
+        kinds = [kind for kind in KINDS if kind in out]
         run = {
             "seed": seed,
             "seconds": out["seconds"],
             "losses": out["losses"],
-            "one_step": [float(v) for v in out["one_step"]],
-            "recursive": [float(v) for v in out["recursive"]],
-            "metrics": {h: airline.metrics(actual, out[h]) for h in kinds},
+            **{kind: [float(v) for v in out[kind]] for kind in kinds},
+            "metrics": {kind: airline.metrics(actual, out[kind]) for kind in kinds},
         }
         runs[name].append(run)
     result = {}
@@ -229,11 +233,11 @@ def _runs(train_end: str, seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
             "runs": per_seed,
             "seconds": seed_summary([r["seconds"] for r in per_seed]),
             **{
-                h: {
-                    m: seed_summary([r["metrics"][h][m] for r in per_seed])
+                kind: {
+                    m: seed_summary([r["metrics"][kind][m] for r in per_seed])
                     for m in ("rmse", "mae", "mape")
                 }
-                for h in kinds
+                for kind in per_seed[0]["metrics"]
             },
         }
     return result
@@ -252,9 +256,11 @@ def validation(seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
     result["chosen"] = min(
         OBJECTIVES, key=lambda name: result[name]["recursive"]["rmse"]["median"]
     )
+    chosen = result[result["chosen"]]["recursive"]["rmse"]["median"]
+    result["direct_better"] = result["direct"]["direct"]["rmse"]["median"] < chosen
     series = airline.load_airline()
     actual = series[VALIDATION_END:].iloc[1:25]
-    for name in ("seasonal_naive_drift", "log_drift"):
+    for name in BASELINES:
         forecast = BASELINES[name](series[:VALIDATION_END], 24)
         result[f"{name}_rmse"] = airline.metrics(actual, forecast)["rmse"]
     return result
@@ -288,8 +294,11 @@ def final_runs(lstm_airline_baselines, seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
         r["metrics"]["recursive"]["rmse"] < target for r in result["closed"]["runs"]
     )
     result["max_seconds"] = max(
-        r["seconds"] for name in OBJECTIVES for r in result[name]["runs"]
+        r["seconds"] for name in VARIANTS for r in result[name]["runs"]
     )
+    direct = result["direct"]["direct"]["rmse"]["median"]
+    result["direct_beats_closed"] = direct < closed
+    result["direct_beats_best"] = direct < best
     return result
 
 
@@ -304,8 +313,9 @@ def rolling_origins(
     tcn_airline_rolling, origins=airline.ORIGINS, seeds=SEEDS, epochs=lstm.EPOCHS
 ) -> dict:
     """Time-series cross-validation: at every origin each method is re-fitted on the
-    months up to it and forecasts the next 24; the closed-loop LSTM with every seed, the
-    TCN from its own job. MASE is scaled by the in-sample seasonal naive error."""
+    months up to it and forecasts the next 24; the closed-loop and the direct LSTM with
+    every seed, the TCN from its own job. MASE is scaled by the in-sample seasonal naive
+    error."""
     series = airline.load_airline()
     per_origin = {name: [] for name in METHOD_NAMES}
     for origin in origins:
@@ -313,16 +323,28 @@ def rolling_origins(
         for name, method in BASELINES.items():
             forecast = method(train, 24)
             per_origin[name].append(airline.origin_scores(series, origin, forecast))
-    lstm_forecasts = {origin: [] for origin in origins}
-    pairs = [(origin, seed) for origin in origins for seed in seeds]
-    for origin, seed in track(pairs, "LSTM run"):
+    # method: (fit_and_forecast's arguments, the forecast it returns)
+    networks = {
+        "lstm": (VARIANTS["closed"], "recursive"),
+        "lstm_direct": (VARIANTS["direct"], "direct"),
+    }
+    forecasts = {(name, origin): [] for name in networks for origin in origins}
+    runs = [
+        (name, origin, seed)
+        for name in networks
+        for origin in origins
+        for seed in seeds
+    ]
+    for name, origin, seed in track(runs, "LSTM run"):
+        arguments, kind = networks[name]
         out = fit_and_forecast(
-            series, seed=seed, train_end=origin, horizon=24, epochs=epochs
+            series, seed=seed, train_end=origin, epochs=epochs, **arguments
         )
-        lstm_forecasts[origin].append(out["recursive"])
-    for origin in origins:
-        scores = airline.origin_scores(series, origin, lstm_forecasts[origin])
-        per_origin["lstm"].append(scores)
+        forecasts[name, origin].append(out[kind])
+    for name in networks:
+        for origin in origins:
+            scores = airline.origin_scores(series, origin, forecasts[name, origin])
+            per_origin[name].append(scores)
     if tcn_airline_rolling["origins"] != list(origins):
         raise ValueError(
             f"the TCN job ran at origins {tcn_airline_rolling['origins']}, "
@@ -343,11 +365,20 @@ def rolling_origins(
     ]
     for name in methods:
         methods[name]["wins"] = winners.count(name)
+        worst = max(range(len(origins)), key=lambda i: per_origin[name][i]["rmse"])
+        methods[name]["worst_origin"] = origins[worst]
+        methods[name]["rmse_max"] = per_origin[name][worst]["rmse"]
+    # what the networks learn from at the first origin: its seasonal differences and
+    # the (lookback 12, horizon 24) windows they make
+    first = len(airline.seasonal_differences(series[: origins[0]]))
     ranking = sorted(methods, key=lambda n: methods[n]["rmse_mean"])
     by_median = sorted(methods, key=lambda n: methods[n]["rmse_median"])
     return {
         "origins": list(origins),
         "origins_text": ", ".join(origins),
+        "first_origin": origins[0],
+        "first_differences": first,
+        "first_windows": len(airline.make_windows(np.zeros(first), 12, 24)[0]),
         "n_origins": len(origins),
         "seeds": len(seeds),
         "methods": methods,
@@ -357,15 +388,68 @@ def rolling_origins(
         "best_rmse_mean": methods[ranking[0]]["rmse_mean"],
         "second": METHOD_NAMES[ranking[1]],
         "second_rmse_mean": methods[ranking[1]]["rmse_mean"],
-        "network_best": ranking[0] in ("lstm", "tcn"),
+        "network_best": ranking[0] in ("lstm", "lstm_direct", "tcn"),
         "ranking_changes": len(set(winners)) > 1,
         "lstm_parameters": sum(p.numel() for p in lstm.LSTMForecaster().parameters()),
+        "direct_parameters": sum(
+            p.numel() for p in lstm.LSTMForecaster(outputs=24).parameters()
+        ),
         "winners": winners,
         "distinct_winners": len(set(winners)),
         "rank": {name: ranking.index(name) + 1 for name in methods},
         "rank_median": {name: by_median.index(name) + 1 for name in methods},
         "n_methods": len(ranking),
     }
+
+
+@values(
+    "lstm-airline-intervals",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+    needs=("lstm-airline-runs",),
+)
+def intervals(lstm_airline_runs) -> dict:
+    """The 80 % and 95 % prediction intervals of SARIMA and Holt-Winters at every
+    rolling origin and on the test period: how many months fall inside. Beside them, how
+    many test months the closed-loop LSTM's seed band (min–max over seeds) holds."""
+    series = airline.load_airline()
+    windows = (*airline.ORIGINS, airline.TRAIN_END)
+    methods = {
+        "sarima": airline.sarima_interval,
+        "holt_winters": airline.holt_winters_interval,
+    }
+    result = {"n_windows": len(windows), "months": 24 * len(windows)}
+    for name, interval in methods.items():
+        result[name] = {}
+        for key, level in LEVELS.items():
+            inside, widths = [], []
+            for origin in windows:
+                low, high = interval(series[:origin], 24, level)
+                actual = series[origin:].iloc[1:25].to_numpy()
+                inside.append(int(((low <= actual) & (actual <= high)).sum()))
+                widths.append(float(np.mean(high - low)))
+            percent = 100 * sum(inside) / result["months"]
+            result[name][key] = {
+                # coverage 10 points or more off the interval's level, either way
+                "over": bool(percent >= 100 * level + 10),
+                "under": bool(percent <= 100 * level - 10),
+                "close": bool(abs(percent - 100 * level) < 10),
+                "held_out": inside[-1],
+                "rolling": sum(inside[:-1]),
+                "all": sum(inside),
+                "all_pct": 100 * sum(inside) / result["months"],
+                "held_out_width": widths[-1],
+                "low": [float(v) for v in low],  # the test period's bounds
+                "high": [float(v) for v in high],
+            }
+    _, test_part = airline.split(series)
+    runs = np.array([r["recursive"] for r in lstm_airline_runs["closed"]["runs"]])
+    actual = test_part.to_numpy()
+    band = (runs.min(0) <= actual) & (actual <= runs.max(0))
+    result["lstm_band_inside"] = int(band.sum())
+    result["lstm_band_width"] = float(np.mean(runs.max(0) - runs.min(0)))
+    result["test_months"] = len(actual)
+    return result
 
 
 # --- figures --------------------------------------------------------------------------
@@ -405,13 +489,24 @@ def series_figure(theme) -> Figure:
     return fig
 
 
-def median_band(ax, theme, x, runs, color, label) -> None:
+def median_band(ax, theme, x, runs, color, label, linestyle="-") -> None:
     """``runs`` (seeds, len(x)): the median as a line, the min-max range as a band."""
     ax.fill_between(x, runs.min(0), runs.max(0), color=color, alpha=0.25, linewidth=0)
     median = theme.text(
-        ko=f"{label}: 중앙값, 최솟값–최댓값", en=f"{label}: median, min–max"
+        ko=f"{label}: 중앙값과 최소–최대 범위", en=f"{label}: median and min–max range"
     )
-    ax.plot(x, np.median(runs, 0), color=color, label=median)
+    ax.plot(x, np.median(runs, 0), color=color, label=median, linestyle=linestyle)
+
+
+def plot_actual(ax, theme, shown) -> None:
+    """The actual passengers of ``shown`` (a monthly series) as the reference line."""
+    ax.plot(
+        shown.index.to_timestamp(),
+        shown.to_numpy(),
+        color=theme.fg,
+        linewidth=1.2,
+        label=theme.text(ko="실제 값", en="actual"),
+    )
 
 
 @figure(
@@ -441,7 +536,7 @@ def curves_figure(theme, lstm_airline_runs) -> Figure:
         ),
         yscale="log",
     )
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, fontsize=8)
     return fig
 
 
@@ -465,18 +560,12 @@ def forecast_figure(theme, lstm_airline_runs, lstm_airline_baselines) -> Figure:
             en="one step ahead (true history fed back)",
         ),
         theme.text(
-            ko="24개월 재귀 예측 (자기 예측을 다시 입력으로)",
-            en="recursive, 24 months (own forecasts fed back)",
+            ko="1958년 말에서 24개월 앞까지 (재귀: 자기 예측을 다시 입력으로)",
+            en="24 months ahead from the end of 1958 (recursive: forecasts fed back)",
         ),
     )
     for ax, horizon, title in zip(axes, ("one_step", "recursive"), titles, strict=True):
-        ax.plot(
-            shown.index.to_timestamp(),
-            shown.to_numpy(),
-            color=theme.fg,
-            linewidth=1.2,
-            label=theme.text(ko="실제 값", en="actual"),
-        )
+        plot_actual(ax, theme, shown)
         for name, color in (("teacher", theme.colors[1]), ("closed", theme.colors[0])):
             per_seed = lstm_airline_runs[name]["runs"]
             runs = np.array([r[horizon] for r in per_seed])  # (seeds, 24)
@@ -487,6 +576,9 @@ def forecast_figure(theme, lstm_airline_runs, lstm_airline_baselines) -> Figure:
             )
             median_band(ax, theme, t_test, runs, color, label)
         if horizon == "recursive":
+            runs = np.array([r["direct"] for r in lstm_airline_runs["direct"]["runs"]])
+            label = theme.text(**METHOD_NAMES["lstm_direct"])
+            median_band(ax, theme, t_test, runs, theme.colors[3], label, linestyle=":")
             ax.plot(
                 t_test,
                 lstm_airline_baselines[best]["forecast"],
@@ -544,4 +636,60 @@ def rolling_figure(theme, lstm_airline_rolling) -> Figure:
     )
     # below the axes: the bands reach the top of the plot
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, ncols=3)
+    return fig
+
+
+@figure(
+    "lstm-airline-intervals-figure",
+    page="sequence/lstm-airline",
+    data=("airline-passengers.csv",),
+    needs=("lstm-airline-intervals", "lstm-airline-runs", "lstm-airline-baselines"),
+)
+def intervals_figure(
+    theme, lstm_airline_intervals, lstm_airline_runs, lstm_airline_baselines
+) -> Figure:
+    series = airline.load_airline()
+    _, test_part = airline.split(series)
+    shown = series["1958-01":]
+    t_test = test_part.index.to_timestamp()
+    fig = Figure(figsize=(6.4, 7.2))
+    axes = fig.subplots(3, 1, sharex=True, sharey=True)
+    for ax, name in zip(axes, ("sarima", "holt_winters"), strict=False):
+        color = theme.colors[2]
+        for key, alpha in (("p95", 0.18), ("p80", 0.35)):
+            bounds = lstm_airline_intervals[name][key]
+            percent = key[1:]
+            ax.fill_between(
+                t_test,
+                bounds["low"],
+                bounds["high"],
+                color=color,
+                alpha=alpha,
+                linewidth=0,
+                label=theme.text(ko=f"{percent}% 예측 구간", en=f"{percent}% interval"),
+            )
+        ax.plot(
+            t_test,
+            lstm_airline_baselines[name]["forecast"],
+            color=color,
+            label=theme.text(ko="점 예측", en="point forecast"),
+        )
+        ax.set_title(theme.text(**METHOD_NAMES[name]), fontsize=10)
+    runs = np.array([r["recursive"] for r in lstm_airline_runs["closed"]["runs"]])
+    median_band(
+        axes[2], theme, t_test, runs, theme.colors[0], theme.text(ko="LSTM", en="LSTM")
+    )
+    axes[2].set_title(
+        theme.text(
+            ko="LSTM, 닫힌 루프: 시드 사이의 폭 (예측 구간이 아님)",
+            en="LSTM, closed loop: spread over seeds (not a prediction interval)",
+        ),
+        fontsize=10,
+    )
+    for ax in axes:
+        plot_actual(ax, theme, shown)
+        ax.set_ylabel(theme.text(ko="승객 수 (천 명)", en="passengers (1000s)"))
+        ax.legend(loc="upper left", fontsize=7)
+    axes[2].xaxis.set_major_locator(mdates.YearLocator())
+    axes[2].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     return fig

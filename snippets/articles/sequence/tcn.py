@@ -174,6 +174,83 @@ def receptive_figure(themes):
         yield fig
 
 
+def dilation_paths(kernel_size: int, dilations, length: int) -> list[set[int]]:
+    """For a stack of causal convolutions, one per dilation: the time steps of each
+    layer (0 = the input) that the last output of the top layer reaches."""
+    reached = [set() for _ in range(len(dilations) + 1)]
+    reached[-1] = {length - 1}
+    for layer in range(len(dilations), 0, -1):
+        d = dilations[layer - 1]
+        taps = {t - j * d for t in reached[layer] for j in range(kernel_size)}
+        reached[layer - 1] = {t for t in taps if t >= 0}  # t < 0: the left zero padding
+    return reached
+
+
+# kernel size, dilations, and time steps drawn in the dilation diagram
+DILATION_DEMO = (2, (1, 2, 4), 16)
+
+
+@values("tcn-dilation", page="sequence/tcn")
+def dilation() -> dict:
+    k, dilations, length = DILATION_DEMO
+    reached = dilation_paths(k, dilations, length)
+    return {
+        "kernel": k,
+        "dilations": ", ".join(map(str, dilations)),
+        "inputs": len(reached[0]),
+        "first": min(reached[0]),
+        "last": length - 1,
+        "length": length,
+        # one convolution per dilation: each adds (k - 1)·d steps
+        "formula": 1 + (k - 1) * sum(dilations),
+        "undilated": 1 + (k - 1) * len(dilations),
+    }
+
+
+@figure("tcn-dilation-figure", page="sequence/tcn")
+def dilation_figure(theme) -> Figure:
+    """The paper's figure 1a redrawn for kernel 2: causal convolutions with dilations
+    1, 2 and 4 stacked; the connections that reach the last output are highlighted."""
+    k, dilations, length = DILATION_DEMO
+    reached = dilation_paths(k, dilations, length)
+    fig = Figure(figsize=(7.2, 3.0))
+    ax = fig.subplots()
+    for layer, d in enumerate(dilations, start=1):
+        for t in range(length):
+            for j in range(k):
+                if t - j * d < 0:
+                    continue
+                hit = t in reached[layer] and t - j * d in reached[layer - 1]
+                ax.plot(
+                    [t - j * d, t],
+                    [layer - 1, layer],
+                    color=theme.colors[0] if hit else theme.muted,
+                    linewidth=1.8 if hit else 0.6,
+                    alpha=1.0 if hit else 0.45,
+                    zorder=2 if hit else 1,
+                )
+    for layer, steps in enumerate(reached):
+        t = np.arange(length)
+        hit = np.isin(t, sorted(steps))
+        ax.scatter(
+            t[~hit], np.full((~hit).sum(), layer), s=22, color=theme.muted, zorder=3
+        )
+        ax.scatter(
+            t[hit], np.full(hit.sum(), layer), s=30, color=theme.colors[0], zorder=3
+        )
+    names = [theme.text(ko="입력", en="input")]
+    names += [theme.text(ko=f"팽창 d = {d}", en=f"dilation d = {d}") for d in dilations]
+    names[-1] += theme.text(ko=" (출력)", en=" (output)")
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel(theme.text(ko="시점", en="time step"))
+    ax.set_xticks(range(0, length, 3))
+    ax.grid(False)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    return fig
+
+
 @values("tcn-adding", page="sequence/tcn", quick={"length": 20, "steps": 10})
 def adding_problem(length=adding.LENGTH, steps=adding.STEPS) -> dict:
     result = adding.experiment(length, steps)

@@ -61,6 +61,7 @@ def patch_numbers() -> dict:
         "size": image.shape[-1],
         "patch": 16,
         "patches": patches.shape[0],
+        "last": patches.shape[0] - 1,  # the last patch's index
         "grid": image.shape[-1] // 16,
         "values_per_patch": int(np.prod(patches.shape[1:])),
     }
@@ -70,14 +71,16 @@ def patch_numbers() -> dict:
 def patches_figure(themes):
     image = photo()
     patches = to_patches(image)  # (196, 3, 16, 16)
-    n, per_row = patches.shape[0], 28
     for theme in themes:
-        yield _patches_drawing(theme, image, patches, n, per_row)
+        yield _patches_drawing(theme, image, patches, head=10, tail=3)
 
 
-def _patches_drawing(theme, image, patches, n: int, per_row: int) -> Figure:
-    fig = Figure(figsize=(8.0, 3.6))
-    left, right = fig.subfigures(1, 2, width_ratios=[1, 1.9])
+def _patches_drawing(theme, image, patches, head: int, tail: int) -> Figure:
+    """The image with its patch grid, and the sequence as one strip: the first ``head``
+    patches, an ellipsis, the last ``tail``."""
+    n = patches.shape[0]
+    fig = Figure(figsize=(8.0, 3.0))
+    left, right = fig.subfigures(1, 2, width_ratios=[1, 2.2])
     ax = left.subplots()
     ax.imshow(image.permute(1, 2, 0).numpy())
     for k in range(0, 225, 16):
@@ -91,32 +94,28 @@ def _patches_drawing(theme, image, patches, n: int, per_row: int) -> Figure:
         ),
     )
     ax.grid(False)
-    # the sequence: patch i at row i // per_row, column i % per_row, with a 2-pixel gap
-    rows = int(np.ceil(n / per_row))
-    canvas = np.ones((rows * 18, per_row * 18, 3))
-    for i, p in enumerate(patches.permute(0, 2, 3, 1).numpy()):
-        r, c = divmod(i, per_row)
-        canvas[r * 18 : r * 18 + 16, c * 18 : c * 18 + 16] = p
-    alpha = np.ones(canvas.shape[:2])
-    alpha[(canvas == 1).all(-1)] = 0  # gaps transparent, so the page background shows
-    axr = right.subplots()
-    axr.imshow(np.dstack([canvas, alpha]))
-    axr.set_xticks(
-        [c * 18 + 8 for c in range(0, per_row, 7)],
-        [str(c) for c in range(0, per_row, 7)],
-    )
-    axr.set_yticks(
-        [r * 18 + 8 for r in range(rows)], [str(r * per_row) for r in range(rows)]
-    )
-    axr.set(
-        title=theme.text(
+    shown = [*range(head), None, *range(n - tail, n)]  # None: the patches left out
+    axes = right.subplots(1, len(shown))
+    right.subplots_adjust(wspace=0.15, left=0.02, right=0.98, bottom=0.35, top=0.65)
+    for ax, index in zip(axes, shown, strict=True):
+        ax.set(xticks=[], yticks=[])
+        ax.grid(False)
+        if index is None:
+            ax.axis("off")
+            ax.text(
+                0.5, 0.5, "…", ha="center", va="center", fontsize=16, color=theme.fg
+            )
+            continue
+        ax.imshow(patches[index].permute(1, 2, 0).numpy())
+        ax.set_xlabel(str(index), fontsize=8)
+    right.suptitle(
+        theme.text(
             ko=f"같은 이미지를 패치 {n}개의 시퀀스로 (행 우선 순서)",
-            en=f"the same image as a sequence of {n} patches (raster order)",
+            en=f"the same image as a sequence of {n} patches (row by row)",
         ),
-        xlabel=theme.text(ko="+ 행 안에서의 위치", en="+ offset"),
-        ylabel=theme.text(ko="행의 첫 패치 번호", en="patch index"),
+        y=0.85,
+        fontsize=10,
     )
-    axr.grid(False)
     return fig
 
 
@@ -151,6 +150,52 @@ def pos_similarity(themes, vit_digits):
     similarity = similarity.reshape(grid, grid, grid, grid)
     for theme in themes:
         yield _similarity_grid(theme, similarity, grid)
+
+
+@values("vit-pos-structure", page="vit/architecture", needs=("vit-digits",))
+def pos_structure(vit_digits) -> dict:
+    """Does the digits model's position embedding know the 2-D layout? The mean cosine
+    similarity of two patches' embeddings by their Manhattan distance on the grid, the
+    same row against the same column, and how many patches have a direct neighbour as
+    their most similar patch."""
+    model, _ = digits.load_checkpoint(vit_digits["files"]["vit-digits.pt"])
+    grid = model.config.grid_size
+    similarity = position_similarity(model.pos_embed).numpy()  # (N, N)
+    rows, cols = np.divmod(np.arange(grid * grid), grid)  # (N,) each
+    distance = np.abs(rows[:, None] - rows) + np.abs(cols[:, None] - cols)  # (N, N)
+    others = ~np.eye(grid * grid, dtype=bool)
+    by_distance = {
+        f"d{d}": float(similarity[distance == d].mean())
+        for d in range(1, 2 * (grid - 1) + 1)
+    }
+    same_row = (rows[:, None] == rows) & others
+    same_col = (cols[:, None] == cols) & others
+    nearest = np.where(others, similarity, -np.inf).argmax(1)  # (N,)
+    pairs = {  # ordered pairs / 2: each pair of patches once
+        f"d{d}": int((distance == d).sum()) // 2 for d in range(1, 2 * (grid - 1) + 1)
+    }
+    # if each patch's most similar patch were drawn at random from the others: the
+    # expected number of patches for which it is a direct neighbour
+    chance = float(((distance == 1).sum(1) / (grid * grid - 1)).sum())
+    means = list(by_distance.values())
+    return {
+        "grid": grid,
+        "by_distance": by_distance,
+        "max_distance": 2 * (grid - 1),
+        "same_row": float(similarity[same_row].mean()),
+        "same_col": float(similarity[same_col].mean()),
+        "pairs": pairs,
+        "chance_neighbour": chance,
+        "nearest_is_neighbour": int(
+            (distance[np.arange(grid * grid), nearest] == 1).sum()
+        ),
+        "patches": grid * grid,
+        # what a learned 2-D layout would show: similarity falling with distance
+        "falls_with_distance": all(
+            a > b for a, b in zip(means, means[1:], strict=False)
+        ),
+        "correlation": float(np.corrcoef(distance[others], similarity[others])[0, 1]),
+    }
 
 
 def _similarity_grid(theme, similarity, grid: int) -> Figure:

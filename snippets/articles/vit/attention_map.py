@@ -38,6 +38,7 @@ def extract():
 
     from snippets.vit.digits import DIGITS_CONFIG, load_data, make_model
 
+    # random weights: this checks the formula, not what a trained model looks at
     model = make_model(replace(DIGITS_CONFIG, img_size=32)).eval()
     (images, _), _ = load_data(img_size=32)
     images = images[:8]  # (8, 1, 32, 32): an 8×8 grid of 4×4 patches, T = 65 tokens

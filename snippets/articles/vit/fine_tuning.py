@@ -177,10 +177,11 @@ def head_swap(
 @output("vit-ft-no-resample", page="vit/fine-tuning", raises="StateDictMismatchError")
 def no_resample():
     # --8<-- [start:no-resample]
-    pretrained = digits.make_model(digits.DIGITS_CONFIG)  # 16×16: 1 + 4·4 = 17 tokens
+    # a fresh model stands in for the trained one: only the shapes matter here
+    model_16 = digits.make_model(digits.DIGITS_CONFIG)  # 16×16: 1 + 4·4 = 17 tokens
     config_32 = dataclasses.replace(digits.DIGITS_CONFIG, img_size=32)
     bigger = digits.make_model(config_32)  # 32×32: 1 + 8·8 = 65 tokens
-    load_timm_state_dict(bigger, pretrained.state_dict())  # no interpolate_pos_embed
+    load_timm_state_dict(bigger, model_16.state_dict())  # no interpolate_pos_embed
     # --8<-- [end:no-resample]
 
 

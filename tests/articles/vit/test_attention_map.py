@@ -120,6 +120,8 @@ def test_vit_attention_map_claims_hold(built_site):
     assert ink["cls"]["d1"] < ink["patches"]  # the first block's class token looks mostly at the background
     assert ink["cls"]["d4"] > ink["patches"] > ink["cls"]["d1"]  # "rises ... somewhat more than their share"
     assert ink["rollout"]["d4"] > ink["rollout"]["d1"]
+    # "at depth 1 ... the same as the class token's own attention in the first block, by construction"
+    assert abs(ink["rollout"]["d1"] - ink["cls"]["d1"]) < 1e-6
     assert abs(ink["rollout"]["d4"] - ink["patches"]) < 0.05  # "about the share of such patches"
     evenness = maps["evenness"]["rollout"]
     assert evenness["d4"] > 0.95 and evenness["d4"] > evenness["d1"]  # "spread almost evenly"
