@@ -35,7 +35,9 @@ def test_vector_jacobian_claims_hold_for_the_measured_timings(built_site):
     assert cost["tall_loop_over_rev"] > 1
     # "computes 128 times as many products, yet is not 128 times slower"
     assert cost["jvps_per_vjp"] == cost["largest"] // cost["small"] and cost["wide_fwd_over_rev"] < cost["jvps_per_vjp"]
-    assert cost["wide_loop_over_rev"] < 1.5  # "the per-row loop is no longer far behind"
+    # "the per-row loop is far closer to jacrev than with many outputs": one timing ratio on a shared machine
+    # moves (1.3 to 1.6 seen), so the page only compares it with the many-outputs ratio, tens of times larger
+    assert 5 * cost["wide_loop_over_rev"] < cost["tall_loop_over_rev"]
     # alt text: "with many outputs jacfwd is the faster of the two at the largest size, and the
     # loop is by far the slowest"
     tall = cost["tall"]
