@@ -209,9 +209,8 @@ def holt_winters_interval(
     fit = ExponentialSmoothing(
         train.to_numpy(), trend="add", seasonal="mul", seasonal_periods=SEASON
     ).fit()
-    rng = np.random.RandomState(
-        seed
-    )  # an int seed would change meaning in statsmodels 0.15
+    # a RandomState, not an int: statsmodels 0.15 changes what an int seed means
+    rng = np.random.RandomState(seed)
     futures = fit.simulate(horizon, repetitions=paths, error="mul", rng=rng)
     return np.quantile(futures, [(1 - level) / 2, (1 + level) / 2], axis=1)
 

@@ -42,9 +42,8 @@ class LSTMForecaster(nn.Module):
                 f"expected input of shape (batch, lookback, 1), got {tuple(x.shape)}"
             )
         out, _ = self.lstm(x)  # (B, lookback, hidden): the state after every month
-        return self.head(
-            out[:, -1]
-        )  # (B, outputs): read the state after the last month
+        # (B, outputs): read the state after the last month
+        return self.head(out[:, -1])
 
 
 def rollout(model: nn.Module, windows: torch.Tensor, horizon: int) -> torch.Tensor:

@@ -298,7 +298,6 @@ def final_runs(lstm_airline_baselines, seeds=SEEDS, epochs=lstm.EPOCHS) -> dict:
     )
     direct = result["direct"]["direct"]["rmse"]["median"]
     result["direct_beats_closed"] = direct < closed
-    result["direct_beats_best"] = direct < best
     return result
 
 
@@ -437,7 +436,7 @@ def intervals(lstm_airline_runs) -> dict:
                 "held_out": inside[-1],
                 "rolling": sum(inside[:-1]),
                 "all": sum(inside),
-                "all_pct": 100 * sum(inside) / result["months"],
+                "all_pct": percent,
                 "held_out_width": widths[-1],
                 "low": [float(v) for v in low],  # the test period's bounds
                 "high": [float(v) for v in high],

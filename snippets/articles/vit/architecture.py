@@ -181,7 +181,6 @@ def pos_structure(vit_digits) -> dict:
     return {
         "grid": grid,
         "by_distance": by_distance,
-        "max_distance": 2 * (grid - 1),
         "same_row": float(similarity[same_row].mean()),
         "same_col": float(similarity[same_col].mean()),
         "pairs": pairs,
@@ -194,7 +193,6 @@ def pos_structure(vit_digits) -> dict:
         "falls_with_distance": all(
             a > b for a, b in zip(means, means[1:], strict=False)
         ),
-        "correlation": float(np.corrcoef(distance[others], similarity[others])[0, 1]),
     }
 
 
