@@ -140,14 +140,15 @@ def sample(tmp_path, sample_built) -> tuple[Path, Path]:
 
 
 class Server:
-    def __init__(self, project: Path, cache: Path):
+    def __init__(self, project: Path, cache: Path, **env: str):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{self.port}"],
-            cwd=project, env=mkdocs_env(cache), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            cwd=project, env={**mkdocs_env(cache), **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -233,10 +234,12 @@ def page_body(path: Path):
 
 def article_listings(html: Path) -> list[str]:
     """The code of every listing on a built article page (blocks titled with a snippets path),
-    not counting the collapsed "code for this figure/table" blocks (inside <details>)."""
+    folded ones included, but not the collapsed "code for this figure/table" blocks the build adds."""
+    from snippets.build.pages import JOB_CODE_CLASS
+
     codes = []
     for block in soup(html).select("article div.highlight"):
-        if block.find_parent("details"):
+        if block.find_parent("details", class_=JOB_CODE_CLASS):
             continue
         title = block.select_one(".filename")
         if title and title.get_text().startswith("snippets/"):

@@ -52,7 +52,7 @@ def site_files(build: BuildResult, lang: str, docs_dir: Path, out_dir: Path, sit
         if source.is_file():
             titles[article] = pages.page_title(source.read_text(encoding="utf-8"))
     for r in build.results.values():
-        if r.status == "failed":
+        if r.status in ("failed", "pending"):  # pending: still running under `mkdocs serve`
             continue
         if r.spec.kind == "figure":
             for theme, path in build.figure_files(r.spec.id, lang).items():

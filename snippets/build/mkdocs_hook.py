@@ -2,7 +2,12 @@
 
 - ``on_pre_build``: bring every job up to date once per build and log the summary line. The
   i18n plugin builds the English site by calling MkDocs' build again from its
-  ``on_post_build``; that inner pass reuses the outer pass's results.
+  ``on_post_build``; that inner pass reuses the outer pass's results. Under ``mkdocs serve``
+  stale jobs run in the background (:class:`snippets.build.runner.Background`): the pages are
+  built at once with a notice where a pending job's result goes, and each job that ends asks the
+  server for a rebuild (``on_serve``), which reloads the browser.
+- ``on_serve``: keep the server, to ask it for those rebuilds, and learn from its requests which
+  page the browser shows, whose jobs then start first.
 - ``on_files``: add the figure files to the site under ``assets/figures/``, and each article's
   notebook page (``<article>/notebook/``) and ``.ipynb`` download, in the language being built.
   This runs after the i18n plugin, which would turn notebook pages back into plain files
@@ -26,8 +31,11 @@ from __future__ import annotations
 import logging
 import posixpath
 import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 if sys.path[0] != str(ROOT):  # this project's `snippets`, whatever else is on the path
@@ -39,7 +47,7 @@ from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
 
 from snippets.build import generated, math, notebooks, pages, runner, search, ui, valid_html  # noqa: E402
 from snippets.build.cache import cache_root  # noqa: E402
-from snippets.build.languages import split_page_file  # noqa: E402
+from snippets.build.languages import languages, prefix, split_page_file  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.model_notes")
 # Kept in the runner module: ``mkdocs serve`` reloads this hook file on every rebuild.
@@ -47,7 +55,69 @@ session = runner.SESSION
 
 
 def on_startup(command, dirty):
-    session.update(command=command, depth=0, build=None, used=set())
+    session.update(command=command, depth=0, build=None, used=set(), server=None, rebuild=False,
+                   background=runner.Background(on_end=_rebuild, progress=log.info) if command == "serve" else None)
+
+
+def on_shutdown():
+    if session.get("background") is not None:
+        session["background"].stop()
+
+
+# Rebuilds asked for by background jobs start at least this many times the last build's duration
+# apart (and 5 s): while jobs end faster than the pages build, building them back to back would
+# take a whole core from the jobs' lanes.
+REBUILD_GAP = 3
+
+
+def _rebuild():
+    """Ask `mkdocs serve` to rebuild the site, as a changed file would (a background job ended).
+    MkDocs has no public call for it: this does what its file watcher does (mkdocs 1.6,
+    ``LiveReloadServer.watch``); before the server exists, ``on_serve`` asks once it does. Too
+    soon after the last build, it asks later (:data:`REBUILD_GAP`), once for all that ended."""
+    server = session.get("server")
+    if server is None:
+        session["rebuild"] = True
+        return
+    wait = session.get("built_at", 0.0) + max(5.0, REBUILD_GAP * session.get("build_seconds", 0.0)) - time.monotonic()
+    if wait > 0:
+        if session.get("rebuild_timer") is None:
+            session["rebuild_timer"] = threading.Timer(wait, _rebuild_now, args=(server,))
+            session["rebuild_timer"].daemon = True
+            session["rebuild_timer"].start()
+        return
+    _rebuild_now(server)
+
+
+def _rebuild_now(server):
+    session["rebuild_timer"] = None
+    with server._rebuild_cond:
+        server._want_rebuild = True
+        server._rebuild_cond.notify_all()
+
+
+def on_serve(server, config, builder):
+    session["server"] = server
+    app, langs = server.get_app(), languages(ROOT)
+    root = urlsplit(config.site_url or "/").path
+
+    def app_noting_the_page(environ, start_response):
+        """The page the browser shows: one it asks for, or the one its live-reload poll names."""
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/livereload/"):
+            path = urlsplit(environ.get("HTTP_REFERER", "")).path
+        if path.endswith("/") and path.startswith(root) and session.get("background") is not None:
+            page = path[len(root):].strip("/")
+            for lang in langs:
+                if prefix(lang, langs) and page.startswith(prefix(lang, langs)):
+                    page = page[len(prefix(lang, langs)):]
+            session["background"].focus = page or None
+        return app(environ, start_response)
+
+    server.set_app(app_noting_the_page)
+    if session.pop("rebuild", False):
+        _rebuild()
+    return server
 
 
 def on_config(config):
@@ -62,9 +132,17 @@ def on_pre_build(config):
     session["depth"] += 1
     if session["depth"] > 1 and session["build"] is not None:
         return  # the i18n plugin's second pass: jobs already ran in this build
-    build = runner.ensure(log=log.info)
+    session["build_started"] = time.monotonic()
+    background = session.get("background")
+    build = runner.ensure(log=log.info, background=background)
     session["build"], session["used"] = build, set()
-    log.info(build.summary())
+    pending = build.count("pending")
+    if pending:
+        log.info(f"serving now: {pending} job(s) still to run; the pages fill in as they end")
+    else:
+        log.info(build.summary())
+        if background is not None:
+            background.reported()
     if build.failures and session["command"] != "serve":
         raise PluginError(runner.failure_message(build))
 
@@ -102,8 +180,9 @@ def on_page_markdown(markdown, page, config, files):
     article, lang = split_page_file(src, build.langs) or (None, _language(config))
     nb = build.notebook(article) if article else None
     box = ""
-    if nb is not None and nb.status != "failed":
-        box = pages.notebook_box(lang, article.rsplit("/", 1)[-1])
+    if nb is not None and nb.status in ("run", "cached"):  # not failed, nor still running
+        redraws = {r["kind"] for r in nb.spec.params.get("reruns", ())}
+        box = pages.notebook_box(lang, article.rsplit("/", 1)[-1], redraws)
     result = pages.render(markdown, src_uri=src, lang=lang, build=build, first_line=_first_line(page, markdown),
                           notice=box, docs_dir=Path(config.docs_dir))
     session["used"] |= result.named  # what the page names, even in the part of an {{ if }} left out
@@ -154,6 +233,8 @@ def on_post_template(output_content, template_name, config):
 def on_post_build(config):
     session["depth"] -= 1
     if session["depth"] == 0:  # every language is built: every page has said what it uses
+        session["built_at"] = time.monotonic()
+        session["build_seconds"] = session["built_at"] - session.get("build_started", session["built_at"])
         if any(name.split("/")[-1] == "search" for name in config.plugins):  # "material/search"
             search.split_index(Path(config.site_dir), session["build"].langs)
         unused = session["build"].unused(session["used"])

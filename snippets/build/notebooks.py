@@ -2,11 +2,12 @@
 build time through the job cache.
 
 Each fenced ``python`` block of a page that consists only of ``--8<--`` include lines is one
-listing; expanded with the same pymdownx.snippets settings as the site, it becomes one code
-cell. The Korean and English pages must show the same listings (the site tests check it; here
-it is an error). One ``notebook-<section>-<slug>`` job per article executes the cells with
-nbclient and renders them with mkdocs-jupyter's converter; both happen in the worker, so a
-MkDocs process imports neither nbconvert nor torch. The job's key covers the cells' text, the
+listing, folded (indented in a collapsed block) or not; expanded with the same
+pymdownx.snippets settings as the site, it becomes one code cell. The Korean and English
+pages must show the same listings (the site tests check it; here it is an error). One
+``notebook-<section>-<slug>`` job per article executes the cells with nbclient and renders
+them with mkdocs-jupyter's converter; both happen in the worker, so a MkDocs process imports
+neither nbconvert nor torch. The job's key covers the cells' text, the
 project modules and libraries they import, the files outside the repository declared by the
 jobs whose bodies the listings show (``external=``), and the runner code, but no prose: editing
 an article's text re-runs nothing.
@@ -53,7 +54,10 @@ from .syntax import BLOCK
 
 # Must equal the pymdownx.snippets entry of mkdocs.yml; the MkDocs hook checks it.
 SNIPPETS_CONFIG = {"base_path": ["."], "check_paths": True, "dedent_subsections": True}
-FENCE = re.compile(r"^(?P<fence>`{3,})python[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
+# A listing may stand indented in a collapsed ``??? note "..."`` block (a folded listing, for
+# plumbing a reader may skip): it is still a cell of the notebook, which needs its definitions.
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,})python[^\n]*\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$",
+                   re.M | re.S)
 INCLUDE = re.compile(r'^--8<-- "[^"\n]+"$')
 SECTION_MARKER = "# --8<-- [{edge}:{name}]"  # pymdownx.snippets' section lines in snippets/
 STYLESHEET = "assets/stylesheets/notebook.css"  # mkdocs-jupyter's styles, shared by every notebook page
@@ -301,7 +305,9 @@ def setup_cell(cells, root: Path, graph: ProjectGraph | None = None) -> str | No
         "# empty folder (or on Colab): this cell writes these files next to the notebook, exactly as\n"
         "# the site's build ran them (SHA-256, first 16 hex digits):\n"
         f"{digests}\n"
-        "import base64, hashlib, io, pathlib, zipfile\n\n"
+        "import base64, hashlib, io, pathlib, warnings, zipfile\n\n"
+        "# tqdm (imported by timm) warns that Jupyter widgets are missing; no progress bar is used\n"
+        'warnings.filterwarnings("ignore", message="IProgress not found")\n'
         "PROJECT_FILES = (\n" + "\n".join(f'    "{line}"' for line in lines) + "\n)\n"
         "with zipfile.ZipFile(io.BytesIO(base64.b64decode(PROJECT_FILES))) as z:\n"
         "    for name in z.namelist():\n"

@@ -35,6 +35,7 @@ A job that failed becomes an error box with its traceback, so ``make serve`` kee
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -48,6 +49,13 @@ from .syntax import BLOCK, CONDITION, ELSE, END, FIGURE, IF, MEASURED_ON, OUTPUT
 NOTEBOOK_HTML = "<!-- notebook-html -->"  # replaced by the rendered notebook after Markdown
 MISSING = object()  # a key a values job does not have
 FAILED = object()  # a condition whose job failed
+PENDING = object()  # a condition whose job is still running (`mkdocs serve`)
+
+# The class of the collapsed "code for this figure/table" blocks the build adds (a writer's own
+# folded listing, in a ``??? note`` block, has none): the site tests tell the two apart by it.
+JOB_CODE_CLASS = "job-code"
+# The class of the notices that stand in for a job still running under `mkdocs serve`.
+PENDING_CLASS = "job-pending"
 
 
 @dataclass
@@ -139,6 +147,16 @@ class _Page:
     def failed_box(self, r: JobResult) -> str:
         return error_box(f"{ui.text('job_failed', self.lang)}: {r.spec.id}", r.error or "")
 
+    def pending(self, r: JobResult, what: str) -> str:
+        """The notice that stands where a pending job's ``what`` ("figure", "output", "value",
+        "block") will go, with the time left when it is known: a paragraph, or (a value)
+        words in the sentence."""
+        text = ui.text(f"pending_{what}", self.lang)
+        eta = None if r.eta is None else ui.text("pending_eta", self.lang, n=max(1, math.ceil(r.eta)))
+        if what == "value":  # "(still being computed, about 40 s left)"
+            return f"*({text}{', ' + eta if eta else ''})*"
+        return f"{text}{f' ({eta})' if eta else ''}\n{{: .{PENDING_CLASS} }}"
+
     # --- pass 1: {{ if }} blocks ------------------------------------------------------------
 
     def blocks(self, text: str) -> str:
@@ -165,6 +183,8 @@ class _Page:
             else:
                 if block["show"] is FAILED:  # marked where the block was, as a failed value is
                     kept.append(f"**⚠ {ui.text('value_failed', self.lang)}: {block['job']}**")
+                elif block["show"] is PENDING:
+                    kept.append(self.pending(self.build.results[block["job"]], "block"))
                 block = None
         if block is not None:
             self.out.errors.append(f"{self.src_uri}: line {block['line']}: {IF} without {END}")
@@ -197,6 +217,8 @@ class _Page:
             return None, None
         if r.status == "failed":
             return FAILED, r.spec.id
+        if r.status == "pending":
+            return PENDING, r.spec.id
         value = self.value(r, c.group("key"), f"{self.src_uri}: {where}")
         return (None if value is MISSING else bool(value) != bool(c.group("not"))), r.spec.id
 
@@ -219,7 +241,7 @@ class _Page:
                     shown.append(spec)
         if not shown:
             return ""
-        lines = ["", "", f'??? example "{ui.text(label, self.lang)}"']
+        lines = ["", "", f'??? example {JOB_CODE_CLASS} "{ui.text(label, self.lang)}"']
         for spec in shown:
             path = Path(spec.path).resolve().relative_to(root).as_posix()
             include = f'--8<-- "{path}:{spec.line}:{spec.end_line}"'
@@ -263,6 +285,8 @@ class _Page:
             self.out.errors.append(f"{self.src_uri}: figure {job_id!r} has no alt text")
         if r.status == "failed":
             return self.failed_box(r)
+        if r.status == "pending":
+            return self.pending(r, "figure")
         here = posixpath.dirname(self.src_uri) or "."
         shown = []
         attrs = f'.figure {(m.group("attrs") or "").strip()}'.strip()
@@ -313,6 +337,8 @@ class _Page:
             return m.group(0)
         if r.status == "failed":
             return f"**⚠ {ui.text('value_failed', self.lang)}: {r.spec.id}**"
+        if r.status == "pending":
+            return self.pending(r, "value")
         machine = r.manifest().get("machine")
         if not machine or machine.get("threads") is None:
             self.out.errors.append(f"{self.src_uri}: {m.group(0)}: job {job_id!r} recorded no machine (it ran "
@@ -330,6 +356,8 @@ class _Page:
             return m.group(0)
         if r.status == "failed":
             return self.failed_box(r)
+        if r.status == "pending":
+            return self.pending(r, "output")
         # class "output": the stylesheet wraps long output lines instead of scrolling them away
         return _fence(self.build.output(job_id), f'{{ .text .output title="{ui.text("output", self.lang)}" }}')
 
@@ -339,6 +367,8 @@ class _Page:
             return m.group(0)
         if r.status == "failed":
             return f"**⚠ {ui.text('value_failed', self.lang)}: {r.spec.id}**"
+        if r.status == "pending":  # inside math (|tex), words would not typeset
+            return r"\text{...}" if v.group("filter") == "tex" else self.pending(r, "value")
         value = self.value(r, v.group("key"), f"{self.src_uri}: {m.group(0)}")
         if value is MISSING:
             return m.group(0)
@@ -366,11 +396,16 @@ class _Page:
 
 
 def _tex_number(text: str) -> str:
-    """``4.73e-04`` -> ``4.73 \\times 10^{-4}``; a minus sign and no exponent pass through."""
+    """``4.73e-04`` -> ``4.73 \\times 10^{-4}``; a minus sign and no exponent pass through.
+    Zero is written ``0`` (not ``0.0 \\times 10^{0}``), and a power of ``10^{0}`` is left out."""
     m = re.fullmatch(r"([-+]?[\d.]+)[eE]([-+]?)0*(\d+)", text)
     if not m:
         return text
     mantissa, sign, exponent = m.groups()
+    if float(mantissa) == 0:
+        return "0"
+    if int(exponent) == 0:
+        return mantissa
     return f"{mantissa} \\times 10^{{{'-' if sign == '-' else ''}{exponent}}}"
 
 
@@ -401,9 +436,12 @@ def page_title(markdown: str) -> str:
 # --- pages and blocks the build adds ---------------------------------------------------------
 
 
-def notebook_box(lang: str, name: str) -> str:
-    """The admonition an article shows under its title, linking its notebook page and file."""
-    return ui.text("notebook_box", lang, name=name)
+def notebook_box(lang: str, name: str, redraws: set[str] = frozenset()) -> str:
+    """The admonition an article shows under its title, linking its notebook page and file.
+    ``redraws``: the kinds ("figure", "table") the notebook has cells to make again."""
+    kinds = "_".join(k for k in ("figure", "table") if k in redraws)
+    return ui.text("notebook_box", lang, name=name,
+                   redraws=ui.text(f"notebook_redraws_{kinds}", lang) if kinds else "")
 
 
 def notebook_page(lang: str, title: str, name: str) -> str:

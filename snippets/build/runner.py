@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import queue
 import re
@@ -48,10 +49,11 @@ SESSION: dict = {"command": "build", "depth": 0, "build": None, "used": set()}
 class JobResult:
     spec: JobSpec
     key: str
-    status: str  # "run", "cached" or "failed"
+    status: str  # "run", "cached", "failed", or "pending" (running in the background: `mkdocs serve`)
     seconds: float  # time the job took when it last ran
     folder: Path | None = None
     error: str | None = None
+    eta: float | None = None  # pending: seconds until it should be done, if its duration is known
 
     def artifact(self, name: str) -> Path:
         assert self.folder is not None, f"job {self.spec.id} has no artifacts ({self.status})"
@@ -164,12 +166,15 @@ def _describe(spec: JobSpec) -> str:
 
 
 def ensure(*, force=(), only=None, cache: Cache | None = None, log=print,
-           package_dir: Path = PACKAGE_DIR, quick: bool = False) -> BuildResult:
+           package_dir: Path = PACKAGE_DIR, quick: bool = False,
+           background: Background | None = None) -> BuildResult:
     """Bring jobs up to date and return their results.
 
     ``only``: job ids to consider (default: all; what they need comes along).
     ``force``: job ids to run even when cached.
     ``quick``: run every job with its quick profile (see :func:`make_plan`).
+    ``background``: hand stale jobs to it and return at once, with those jobs "pending"
+    (`mkdocs serve`); a job it ran since its last summary counts as "run".
     """
     start = time.perf_counter()
     cache = cache or Cache()
@@ -186,7 +191,8 @@ def ensure(*, force=(), only=None, cache: Cache | None = None, log=print,
         folder = None if job_id in force else cache.lookup(spec, key)
         if folder is not None:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            results[job_id] = JobResult(spec, key, "cached", manifest.get("seconds", 0.0), folder)
+            ran = background is not None and background.ran(job_id, key)
+            results[job_id] = JobResult(spec, key, "run" if ran else "cached", manifest.get("seconds", 0.0), folder)
         elif (job_id, key) in _failed_before and job_id not in force:
             results[job_id] = JobResult(spec, key, "failed", 0.0, error=_failed_before[(job_id, key)])
         else:
@@ -202,12 +208,20 @@ def ensure(*, force=(), only=None, cache: Cache | None = None, log=print,
         else:
             runnable.append(job_id)
 
+    if runnable and background is not None:
+        etas = background.submit(runnable, plan, cache, log, package_dir.parent)
+        for job_id in runnable:
+            results[job_id] = JobResult(plan.jobs[job_id], plan.keys[job_id], "pending", 0.0, eta=etas.get(job_id))
+        runnable = []
     if runnable:
         lanes = min(len(runnable), lane_count())
         log(f"running {len(runnable)} job(s): " + ", ".join(_describe(plan.jobs[j]) for j in runnable)
             + (f" ({lanes} at a time)" if lanes > 1 else ""))
         results.update(_Lanes(runnable, plan, cache, log, package_dir.parent, lanes).run())
-    return BuildResult({j: results[j] for j in wanted}, time.perf_counter() - start, plan.langs)
+    seconds = time.perf_counter() - start
+    if background is not None and background.since is not None:  # the background run's wall time
+        seconds = time.perf_counter() - background.since
+    return BuildResult({j: results[j] for j in wanted}, seconds, plan.langs)
 
 
 LANES_ENV = "MODEL_NOTES_BUILD_JOBS"
@@ -258,8 +272,12 @@ class _Lanes:
     a quick profile, then the topological order. A job whose need failed fails without running.
     """
 
-    def __init__(self, job_ids: list[str], plan: Plan, cache: Cache, log, root: Path, lanes: int):
+    def __init__(self, job_ids: list[str], plan: Plan, cache: Cache, log, root: Path, lanes: int,
+                 first=lambda: frozenset(), watch=lambda event, job_id: None):
+        """``first()``: the jobs to start before the others when ready (those of the page open in
+        the browser); ``watch(event, job_id)``: told of each "start" and "end"."""
         self.plan, self.cache, self.log, self.root = plan, cache, log, root
+        self.first, self.watch = first, watch
         self.order = {j: i for i, j in enumerate(job_ids)}
         # Longest known first; on a cold cache nothing is known, and a job with a quick profile goes
         # first: it has one because its full run is long (tests/articles/test_quick_profiles.py).
@@ -285,11 +303,12 @@ class _Lanes:
         if status == "run":
             self.results[job_id] = JobResult(spec, key, "run", seconds, self.cache.lookup(spec, key))
             self.log(f"job {_describe(spec)} done in {seconds:.1f}s")
-            return
-        self.results[job_id] = JobResult(spec, key, "failed", seconds, error=error)
-        if remember:
-            _failed_before[(job_id, key)] = error
-        self.log(f"job {_describe(spec)} FAILED:\n{error}")
+        else:
+            self.results[job_id] = JobResult(spec, key, "failed", seconds, error=error)
+            if remember:
+                _failed_before[(job_id, key)] = error
+            self.log(f"job {_describe(spec)} FAILED:\n{error}")
+        self.watch("end", job_id)
 
     def ready(self) -> list[str]:
         """Waiting jobs whose needs have run, in the order to start them; fails those whose need
@@ -303,7 +322,8 @@ class _Lanes:
                 self.finish(job_id, "failed", 0.0, f"not run: the job it needs failed: {', '.join(broken)}")
             elif all(n in self.results for n in needs):
                 ready.append(job_id)
-        return sorted(ready, key=self.priority.get)
+        first = self.first()
+        return sorted(ready, key=lambda j: (j not in first, self.priority[j]))
 
     def hand_out(self, ready: list[str]) -> None:
         for worker in self.workers:
@@ -311,6 +331,7 @@ class _Lanes:
                 worker.job = job_id = ready.pop(0)
                 worker.deadline = time.monotonic() + self.plan.jobs[job_id].timeout
                 self.waiting.discard(job_id)
+                self.watch("start", job_id)
                 try:
                     worker.proc.stdin.write(json.dumps(self.item(job_id)) + "\n")
                     worker.proc.stdin.flush()
@@ -389,6 +410,163 @@ class _Lanes:
                 "needs": {n: plan.keys[n] for n in spec.needs},
                 "need_files": {n: list(plan.jobs[n].files) for n in spec.needs},
                 "inputs": plan.inputs[job_id]}
+
+
+class Background:
+    """The stale jobs of `mkdocs serve`, run on a thread of the serving process while it answers.
+
+    The first build of a cold cache would otherwise keep the server silent until every job has
+    run once. Here :func:`ensure` hands the stale jobs over and returns at once; pages show a
+    notice where a pending job's figure, output or value goes (:mod:`snippets.build.pages`). The
+    jobs run in the same lanes, order and cache as a build's, except that the jobs of the page
+    the browser shows (``focus``, told by the hook) start first when ready. Each time one ends,
+    ``on_end`` asks for a rebuild (the server then reloads the browser), and ``progress`` gets one
+    line: jobs done / total, the jobs running, time left. A job handed over again with the same
+    key while it is queued or running is not started twice, so saving prose while a job runs
+    rebuilds the pages without restarting it. Written here rather than with a task library: it
+    reuses the build's own lanes, and the serving process needs nothing more than one thread.
+    """
+
+    def __init__(self, on_end=lambda: None, progress=print):
+        self.on_end, self.progress = on_end, progress
+        self.focus: str | None = None  # the page the browser shows ("vit/attention-map"), if known
+        self.lock = threading.RLock()
+        self.thread: threading.Thread | None = None
+        self.plan: Plan | None = None
+        self.todo: list[str] = []  # handed over, not yet in a run
+        self.batch: dict[str, str] = {}  # the run going on: job -> key
+        self.lanes: _Lanes | None = None
+        self.started: dict[str, float] = {}  # running job -> time.monotonic() at its start
+        self.done: dict[str, str] = {}  # job -> key, ended since the last summary
+        self.known: dict[str, float] = {}  # job -> its last known duration (0: unknown)
+        self.since: float | None = None  # time.perf_counter() when the first of them was handed over
+
+    def submit(self, job_ids: list[str], plan: Plan, cache: Cache, log, root: Path) -> dict[str, float | None]:
+        """Run ``job_ids`` (stale, in topological order) unless they are queued or running under
+        the same keys already. Returns each one's expected time to finish (:meth:`etas`)."""
+        with self.lock:
+            self.plan, self.cache, self.log, self.root = plan, cache, log, root
+            active = {j for j, key in self.batch.items() if plan.keys.get(j) == key and j not in self.done}
+            new = [j for j in job_ids if j not in active and j not in self.todo]
+            for job_id in new:
+                self.known[job_id] = known_seconds(cache, job_id)
+                self.done.pop(job_id, None)
+            if new:
+                if self.since is None:
+                    self.since = time.perf_counter()
+                self.todo.extend(new)
+                log(f"running {len(new)} job(s): " + ", ".join(_describe(plan.jobs[j]) for j in new)
+                    + " (in the background; the pages show them as they finish)")
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self._loop, name="build-jobs", daemon=True)
+                    self.thread.start()
+            return self.etas()
+
+    def stop(self) -> None:
+        """The server is shutting down: drop what waits and kill the workers of the run going on."""
+        with self.lock:
+            self.todo = []
+            lanes = self.lanes
+        if lanes is not None:
+            lanes.waiting.clear()
+            for worker in lanes.workers:
+                with contextlib.suppress(OSError):
+                    worker.proc.kill()
+
+    def ran(self, job_id: str, key: str) -> bool:
+        """Whether the job ended under ``key`` in the background since the last summary."""
+        with self.lock:
+            return self.done.get(job_id) == key
+
+    def reported(self) -> None:
+        """The summary line of these jobs has been logged: count afresh from here."""
+        with self.lock:
+            self.done, self.since = {}, None
+
+    def first(self) -> frozenset:
+        """The focus page's jobs and what they need: they start first when ready."""
+        plan, page = self.plan, self.focus
+        if plan is None or page is None:
+            return frozenset()
+        return frozenset(topological(plan.jobs, [j for j, spec in plan.jobs.items() if spec.page == page]))
+
+    def _loop(self) -> None:
+        while True:
+            with self.lock:
+                plan = self.plan
+                todo = [j for j in self.todo
+                        if j in plan.jobs and self.cache.lookup(plan.jobs[j], plan.keys[j]) is None]
+                todo = [j for j in topological(plan.jobs, todo) if j in todo]
+                self.todo = []
+                if not todo:
+                    self.thread, self.batch, self.lanes = None, {}, None
+                    return
+                self.batch = {j: plan.keys[j] for j in todo}
+                self.lanes = _Lanes(todo, plan, self.cache, self.log, self.root, min(len(todo), lane_count()),
+                                    first=self.first, watch=self._watch)
+            self.lanes.run()
+
+    def _watch(self, event: str, job_id: str) -> None:
+        with self.lock:
+            if event == "start":
+                self.started[job_id] = time.monotonic()
+            else:
+                self.started.pop(job_id, None)
+                result = self.lanes.results[job_id]
+                self.done[job_id] = result.key
+                if result.status == "failed":  # not handed over again by the next rebuild
+                    _failed_before[(job_id, result.key)] = result.error
+            # one line per change: a job that ends is followed at once by the next one's start
+            line = self.progress_line() if event == "start" or not self.lanes.waiting else None
+        if line:
+            self.progress(line)
+        if event == "end":
+            self.on_end()
+
+    def waiting(self) -> list[str]:
+        """Jobs handed over that have not started, in about the order they will start."""
+        with self.lock:
+            plan = self.plan
+            jobs = [j for j in [*self.batch, *self.todo] if j not in self.started and j not in self.done]
+            first = self.first()
+            order = {j: i for i, j in enumerate(topological(plan.jobs, jobs))} if plan else {}
+            return sorted(dict.fromkeys(jobs), key=lambda j: (j not in first, -self.known.get(j, 0.0), order.get(j, 0)))
+
+    def etas(self) -> dict[str, float | None]:
+        """Seconds from now until each job handed over should be done: the jobs running, then the
+        waiting ones laid out on the lanes in order, each taking its last known duration. None
+        where a duration on the way is unknown (a job that never ran)."""
+        with self.lock:
+            now, finish, lanes = time.monotonic(), {}, []
+            for job_id, start in self.started.items():
+                known = self.known.get(job_id, 0.0)
+                left = max(known - (now - start), 1.0) if known else None
+                finish[job_id] = left
+                lanes.append((left or 0.0, left is None))
+            lanes += [(0.0, False)] * max(0, lane_count() - len(lanes))
+            for job_id in self.waiting():
+                lanes.sort()
+                free, unknown = lanes.pop(0)
+                needs = [finish[n] for n in self.plan.jobs[job_id].needs if n in finish]
+                unknown = unknown or None in needs or not self.known.get(job_id)
+                end = max([free, *[n for n in needs if n is not None]]) + self.known.get(job_id, 0.0)
+                finish[job_id] = None if unknown else end
+                lanes.append((end, unknown))
+            return finish
+
+    def progress_line(self) -> str:
+        with self.lock:
+            total = len(set(self.done) | set(self.batch) | set(self.todo))
+            etas = self.etas()
+            running = ", ".join(_describe(self.plan.jobs[j]) for j in self.started) or "nothing"
+            left = [e for e in etas.values()]
+            if not left:
+                when = "done"
+            elif None in left:
+                when = "time left unknown"
+            else:
+                when = f"about {math.ceil(max(left))} s left"
+            return f"build jobs: {len(self.done)}/{total} done, running {running}, {when}"
 
 
 def _read_events(index: int, proc: subprocess.Popen, events: queue.Queue) -> None:

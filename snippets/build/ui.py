@@ -9,6 +9,12 @@ from __future__ import annotations
 
 TEXT: dict[str, dict[str, str]] = {
     # pages (snippets.build.pages)
+    # what stands in for a job still running under `mkdocs serve` (pages.py, _Page.pending)
+    "pending_figure": {"ko": "이 그림은 아직 만드는 중입니다", "en": "This figure is still being made"},
+    "pending_output": {"ko": "이 출력은 아직 만드는 중입니다", "en": "This output is still being made"},
+    "pending_block": {"ko": "이 부분은 아직 계산하는 중입니다", "en": "This part is still being computed"},
+    "pending_value": {"ko": "계산하는 중", "en": "still being computed"},
+    "pending_eta": {"ko": "약 {n}초 남음", "en": "about {n} s left"},
     "output": {"ko": "출력", "en": "Output"},
     "job_failed": {"ko": "빌드 작업 실패", "en": "Build job failed"},
     "value_failed": {"ko": "계산 실패", "en": "computation failed"},
@@ -16,12 +22,18 @@ TEXT: dict[str, dict[str, str]] = {
     # the notebook link under an article's title, and the notebook's own page
     "notebook_box": {
         "ko": '!!! example "노트북"\n\n    이 글의 코드를 순서대로 담은 [노트북]({name}/notebook.md)을 내려받아 직접 '
-              "실행할 수 있습니다. 글의 그림과 표를 다시 만드는 셀도 들어 있습니다. "
-              "[`{name}.ipynb` 내려받기]({name}/notebook/{name}.ipynb)",
+              "실행할 수 있습니다.{redraws} [`{name}.ipynb` 내려받기]({name}/notebook/{name}.ipynb)",
         "en": '!!! example "Notebook"\n\n    The code of this article, in order, is also a '
-              "[notebook]({name}/notebook.md) to download and run, with cells that redraw its figures and "
-              "recompute its tables. [Download `{name}.ipynb`]({name}/notebook/{name}.ipynb)",
+              "[notebook]({name}/notebook.md) to download and run.{redraws} "
+              "[Download `{name}.ipynb`]({name}/notebook/{name}.ipynb)",
     },
+    # the box's {redraws}: what the notebook's rerun cells remake, by the kinds the page shows
+    "notebook_redraws_figure_table": {"ko": " 글의 그림과 표를 다시 만드는 셀도 들어 있습니다.",
+                                      "en": " It has cells that redraw the figures and recompute the tables too."},
+    "notebook_redraws_figure": {"ko": " 글의 그림을 다시 그리는 셀도 들어 있습니다.",
+                                "en": " It has cells that redraw the figures too."},
+    "notebook_redraws_table": {"ko": " 글의 표를 다시 계산하는 셀도 들어 있습니다.",
+                               "en": " It has cells that recompute the tables too."},
     "notebook_title": {"ko": "{title}: 노트북", "en": "{title}: notebook"},
     "notebook_description": {
         "ko": "{title} 글의 코드 목록을 글에 나온 순서대로 빌드할 때 실행한 노트북입니다.",
@@ -106,6 +118,7 @@ TEXT: dict[str, dict[str, str]] = {
     "status_run": {"ko": "실행", "en": "run"},
     "status_cached": {"ko": "캐시", "en": "cached"},
     "status_failed": {"ko": "실패", "en": "failed"},
+    "status_pending": {"ko": "실행 중", "en": "running"},
 }
 
 

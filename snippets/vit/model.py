@@ -257,10 +257,10 @@ class Attention(nn.Module):
     """Multi-head self-attention: one Linear makes q, k and v for all heads, another
     mixes the heads.
 
-    By default the output comes from PyTorch's fused ``scaled_dot_product_attention``,
-    which never materialises the attention matrix. With ``return_attention=True`` (or
-    ``fused_attn = False``) the softmax(q·kᵀ/√d) matrix is computed explicitly and
-    returned.
+    By default the output comes from PyTorch's ``scaled_dot_product_attention``, whose
+    fused kernels (flash, memory-efficient) never build the attention matrix; its math
+    fallback does. With ``return_attention=True`` (or ``fused_attn = False``) the
+    softmax(q·kᵀ/√d_h) matrix is computed explicitly and returned.
     """
 
     def __init__(

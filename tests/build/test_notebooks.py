@@ -30,6 +30,17 @@ def test_listings_are_fences_made_of_includes_only():
     assert notebooks.listings(md) == [['--8<-- "a.py:one"', '--8<-- "a.py:two"'], ['--8<-- "b.py:four"']]
 
 
+def test_a_listing_folded_in_a_collapsed_block_is_a_listing_too():
+    """Plumbing a reader may skip is folded into a ``??? note`` block; the notebook still needs
+    its definitions, so it is still a cell, in the page's order."""
+    md = ('```python\n--8<-- "a.py:one"\n```\n\n'
+          '??? note "How the file is found"\n\n    ```python title="a.py"\n    --8<-- "a.py:two"\n'
+          '    --8<-- "a.py:three"\n    ```\n\n    Prose in the block.\n\n'
+          '```python\n--8<-- "a.py:four"\n```\n')
+    assert notebooks.listings(md) == [['--8<-- "a.py:one"'], ['--8<-- "a.py:two"', '--8<-- "a.py:three"'],
+                                      ['--8<-- "a.py:four"']]
+
+
 def test_listings_may_stand_around_if_blocks_but_not_inside():
     listing = '```python\n--8<-- "a.py:one"\n```\n'
     ok = "{{ if v.found }}\n![map](figure:f)\n{{ else }}\nnone\n{{ end }}\n" + listing

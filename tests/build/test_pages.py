@@ -151,6 +151,10 @@ def test_tex_filter_writes_powers_of_ten(build):
     assert r.errors == []
     assert r.markdown == r"\(4.73 \times 10^{-4}\) 1.3 \times 10^{3} -1.5"
     assert "unknown filter 'bogus'" in render("{{ nums.err|bogus }}", src_uri="p.en.md", build=build).errors[0]
+    from snippets.build.pages import _tex_number
+
+    assert [_tex_number(t) for t in ("0.0e+00", "-0.00e+00", "2.5e+00", "1.0e-07")] == [
+        "0", "0", "2.5", r"1.0 \times 10^{-7}"]
 
 
 BLOCK_PAGE = """# Title
@@ -307,7 +311,7 @@ def test_figures_and_computed_tables_of_the_article_show_the_code_that_made_them
     alone = render("![곡선](figure:curve)", src_uri="sec/page.ko.md", build=build, docs_dir=docs).markdown
     include = '    --8<-- "snippets/articles/sec/page.py:{}:{}"'
     assert alone.split("\n\n")[1:4] == [
-        '??? example "이 그림을 만든 코드"',
+        '??? example job-code "이 그림을 만든 코드"',
         '    ```python title="snippets/articles/sec/page.py"\n' + include.format(10, 24) + "\n    ```",
         '    ```python title="snippets/articles/sec/page.py"\n' + include.format(3, 8) + "\n    ```"]
     # with a table of the values job on the page, its code stands under the table, not twice
@@ -315,8 +319,46 @@ def test_figures_and_computed_tables_of_the_article_show_the_code_that_made_them
                 src_uri="sec/page.ko.md", build=build, docs_dir=docs).markdown
     assert md.split("| a | b |")[0].count("--8<--") == 1 and include.format(10, 24) in md.split("| a |")[0]
     table_part = md.split("| x | 1,347 |\n\n", 1)[1]
-    assert table_part.startswith('??? example "이 표를 만든 코드"\n\n    ```python')
+    assert table_part.startswith('??? example job-code "이 표를 만든 코드"\n\n    ```python')
     assert table_part.count("--8<--") == 1 and table_part.endswith("```\n\nafter")
     # another page (the home page's cards) shows the figure without its code
     home = render("![곡선](figure:curve)", src_uri="index.en.md", build=build, docs_dir=docs).markdown
     assert "--8<--" not in home and "??? example" not in home
+
+
+def test_the_notebook_box_promises_only_what_the_notebook_remakes():
+    from snippets.build import ui
+    from snippets.build.pages import notebook_box
+
+    for lang in ("ko", "en"):
+        both = notebook_box(lang, "gelu", {"figure", "table"})
+        figures, tables, neither = (notebook_box(lang, "gelu", k) for k in ({"figure"}, {"table"}, set()))
+        assert ui.text("notebook_redraws_figure_table", lang) in both
+        figure, table = (ui.text(f"notebook_redraws_{k}", lang) for k in ("figure", "table"))
+        assert figure in figures and table not in figures
+        assert table in tables and figure not in tables
+        assert all(ui.text(f"notebook_redraws_{k}", lang) not in neither for k in ("figure", "table", "figure_table"))
+        assert "gelu/notebook/gelu.ipynb" in neither
+
+
+def test_a_job_still_running_under_serve_leaves_a_notice_in_the_page_language(build):
+    """`mkdocs serve` builds the pages before the stale jobs have run: each figure, output, value
+    and {{ if }} of a pending job shows a notice, with the time left when it is known."""
+    results = dict(build.results)
+    for job_id, eta in (("fig", 12.3), ("out", None), ("nums", 40.0), ("flags", None)):
+        results[job_id] = dataclasses.replace(results[job_id], status="pending", folder=None, eta=eta)
+    running = BuildResult(results, 0.2, ("ko", "en"))
+    page = ("![a line](figure:fig)\n\n{{ output out }}\n\nn = {{ nums.n:, }}, \\({{ nums.err:.2e|tex }}\\)\n\n"
+            "{{ if flags.found }}\nfound\n{{ else }}\nnot found\n{{ end }}\n")
+    ko = render(page, src_uri="sec/page.ko.md", build=running)
+    en = render(page, src_uri="sec/page.en.md", build=running)
+    assert ko.errors == [] and en.errors == []
+    assert f"이 그림은 아직 만드는 중입니다 (약 13초 남음)\n{{: .{pages.PENDING_CLASS} }}" in ko.markdown
+    assert f"This figure is still being made (about 13 s left)\n{{: .{pages.PENDING_CLASS} }}" in en.markdown
+    assert "이 출력은 아직 만드는 중입니다\n" in ko.markdown and "This output is still being made\n" in en.markdown
+    assert "n = *(계산하는 중, 약 40초 남음)*" in ko.markdown
+    assert "n = *(still being computed, about 40 s left)*" in en.markdown
+    assert r"\(\text{...}\)" in en.markdown  # words inside math would not typeset
+    assert "found" not in en.markdown.replace("not found", "") and "not found" not in en.markdown
+    assert "This part is still being computed" in en.markdown and "이 부분은 아직 계산하는 중입니다" in ko.markdown
+    assert "assets/figures" not in en.markdown  # no figure file is linked before it exists

@@ -3,11 +3,15 @@ allow, with the same results as one worker."""
 
 import json
 import os
+import re
+import time
+from pathlib import Path
 
 import pytest
 
 from snippets.build import runner
 from snippets.build.cache import Cache
+from snippets.build.jobs import JobSpec
 
 SLEEPERS = {
     "sleepers.py": """
@@ -310,3 +314,67 @@ def test_the_longest_known_job_starts_first(project, monkeypatch):
     (old / "manifest.json").write_text(json.dumps({"seconds": 100.0}))
     again = build(pkg, cache="cache-2")
     assert again.values("b-long")["start"] < again.values("a-short")["start"]
+
+
+def _wait_until_idle(background, timeout=30.0):
+    end = time.monotonic() + timeout
+    while background.thread is not None:
+        assert time.monotonic() < end, "the background jobs did not end"
+        time.sleep(0.05)
+
+
+def test_in_the_background_stale_jobs_are_pending_at_once_and_run_once(project, monkeypatch):
+    """`mkdocs serve`: a build returns before its stale jobs have run; a rebuild meanwhile (a
+    writer saved prose) starts nothing again; once they have ended they count as run, until the
+    summary has been reported."""
+    monkeypatch.setenv(runner.LANES_ENV, "2")
+    pkg, ended, lines = project(SLEEPERS), [], []
+    background = runner.Background(on_end=lambda: ended.append(time.monotonic()), progress=lines.append)
+    start = time.monotonic()
+    first = build(pkg, background=background)
+    assert time.monotonic() - start < 1.5  # each job sleeps 1.5 s
+    assert first.count("pending") == 2 and first.summary().startswith("jobs: 0 run, 0 cached, 0 failed")
+    again = build(pkg, background=background)
+    assert again.count("pending") == 2
+    assert [line for line in first.log + again.log if line.startswith("running ")] == [first.log[0]]
+    _wait_until_idle(background)
+    assert len(ended) == 2 and min(ended) - start > 1.4
+    done = build(pkg, background=background)
+    assert runner.SUMMARY.search(done.summary()).groups()[:3] == ("2", "0", "0")
+    assert done.values("sleep-a")["pid"] != done.values("sleep-b")["pid"]
+    assert any(re.fullmatch(r"build jobs: 1/2 done, running sleep-\w \(t/s\), time left unknown", x) for x in lines)
+    assert lines[-1] == "build jobs: 2/2 done, running nothing, done"
+    background.reported()
+    assert runner.SUMMARY.search(build(pkg, background=background).summary()).groups()[:3] == ("0", "2", "0")
+
+
+def test_in_the_background_a_failed_job_is_not_handed_over_again(project, monkeypatch):
+    pkg = project(CHAIN)
+    background = runner.Background()
+    build(pkg, background=background, only=["bad"])
+    _wait_until_idle(background)
+    result = build(pkg, background=background, only=["bad"])
+    assert result.count("failed") == 1 and "bad on purpose" in result.results["bad"].error
+    assert background.thread is None
+
+
+def test_time_left_lays_the_waiting_jobs_out_on_the_lanes(monkeypatch):
+    """Each job's expected end: the running ones' known durations less what has passed, then the
+    waiting ones, longest first, on whichever lane frees first and after their needs; unknown
+    (None) once a duration on the way is unknown."""
+    monkeypatch.setenv(runner.LANES_ENV, "2")
+    needs = {"a": (), "b": (), "c": ("a",), "d": ()}
+    jobs = {j: JobSpec(id=j, kind="values", module="m", function=j, path=Path("m.py"), line=1, page="p", needs=n)
+            for j, n in needs.items()}
+    background = runner.Background()
+    background.plan = runner.Plan(jobs, {j: j + "-key" for j in jobs}, {}, ("ko", "en"))
+    background.known = {"a": 100.0, "b": 30.0, "c": 10.0, "d": 0.0}
+    background.batch = {j: j + "-key" for j in jobs}
+    background.started = {"a": time.monotonic() - 40}
+    etas = background.etas()
+    assert 59 < etas["a"] <= 60 and etas["b"] == 30.0  # b on the idle lane
+    assert 69 < etas["c"] <= 70  # on b's lane when b ends (30 s), but only once a has (60 s)
+    assert etas["d"] is None  # never ran: no known duration
+    assert background.progress_line() == "build jobs: 0/4 done, running a (p), time left unknown"
+    background.focus = "q"  # the browser shows another page: the same order
+    assert background.waiting() == ["b", "c", "d"]

@@ -240,13 +240,46 @@ def test_serve_reloads_the_open_page_with_the_new_figure(browser, sample):
         src = f"/assets/figures/{FIGURE_JOB}.ko-light.svg"
         before = p.context.request.get(base + src).body()
         pg.evaluate("window.__not_reloaded = true")
+        summaries = len(server.summaries())
         edit(project / MODULE, "linewidth=2.0", "linewidth=3.0")
-        pg.wait_for_function("window.__not_reloaded === undefined", timeout=120_000)  # livereload fired
-        pg.wait_for_load_state("load")
+        # The page reloads once the jobs have been handed over (it may show the notice of a job
+        # still running), and again as each one ends, until every job has run.
+        for _ in range(10):
+            pg.wait_for_function("window.__not_reloaded === undefined", timeout=120_000)  # livereload fired
+            pg.wait_for_load_state("load")
+            if len(server.summaries()) > summaries and pg.locator(".job-pending").count() == 0:
+                break
+            pg.evaluate("window.__not_reloaded = true")
         assert server.summaries()[-1][0] == 4  # the three jobs in the module and its notebook, nothing else
         after = p.context.request.get(base + src).body()
         assert after != before and after.startswith(b"<?xml")
         assert len(visible_figure_srcs(pg)) == 1
+        assert p.errors == [] and p.foreign == []
+        p.close()
+    finally:
+        server.stop()
+
+
+def test_serve_shows_a_notice_then_reloads_with_the_result_when_a_slow_job_ends(browser, sample):
+    """A writer opens a page whose job is still running: the page shows the notice in its language;
+    when the job ends, the page reloads by itself with the job's result."""
+    from tests.build.test_mkdocs_hook import SLOW, use_slow_job
+
+    project, cache = sample
+    use_slow_job(project)
+    server = Server(project, cache)
+    try:
+        server.wait_for_build_done(1, timeout=SLOW)
+        p = Page(browser, f"http://127.0.0.1:{server.port}")
+        for path, notice, done in ((f"/{ARTICLE}/", "느린 값: (계산하는 중)", "느린 값: 42"),
+                                   (f"/en/{ARTICLE}/", "Slow value: (still being computed)", "Slow value: 42")):
+            pg = p.goto(path, wait_until="load")
+            text = pg.locator("article").inner_text()
+            if not server.summaries():  # the job has not ended yet
+                assert notice in text, text
+            pg.wait_for_function(f"document.querySelector('article').innerText.includes({done!r})",
+                                 timeout=(SLOW + 60) * 1000)  # reloaded by itself, with the value
+        assert server.summaries()[0] == (1, 4, 0)
         assert p.errors == [] and p.foreign == []
         p.close()
     finally:

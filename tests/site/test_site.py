@@ -18,6 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from snippets.build import notebooks, ui
+from snippets.build.pages import JOB_CODE_CLASS
 from snippets.build.languages import page_file
 from tests.conftest import ARTICLES, PAGES, REPO, SUMMARY, article_listings, page_body, page_html, soup
 
@@ -366,7 +367,7 @@ def test_every_figure_and_computed_table_has_the_code_that_made_it(built_site, s
                      for m in PLACEHOLDER.finditer(block))]
     for lang in ("ko", "en"):
         body = page_body(page_html(built_site.dir, slug, lang))
-        blocks = body.select("details.example")
+        blocks = body.select(f"details.{JOB_CODE_CLASS}")
         summaries = [d.select_one("summary").get_text() for d in blocks]
         figures = body.select("img.figure[src*='#only-dark']")  # the ones shown: an {{ if }} may leave one out
         assert summaries.count(ui.text("code_for_figure", lang)) == len(figures), (slug, lang)
@@ -379,7 +380,7 @@ def test_every_figure_and_computed_table_has_the_code_that_made_it(built_site, s
         # each figure's block comes right after it
         for img in figures:
             following = img.find_parent("p").find_next_sibling()
-            assert following is not None and following.name == "details", img["src"]
+            assert following is not None and JOB_CODE_CLASS in following.get("class", ()), img["src"]
         # and the download has a cell that redraws each figure and recomputes each table
         nb = json.loads((page_html(built_site.dir, slug, lang).parent / "notebook" / f"{slug.rsplit('/', 1)[-1]}.ipynb")
                         .read_text(encoding="utf-8"))

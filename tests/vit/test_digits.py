@@ -85,3 +85,16 @@ def test_missing_checkpoint_names_the_path(tmp_path):
     path = tmp_path / "absent.pt"
     with pytest.raises(FileNotFoundError, match=re.escape(str(path))):
         digits.load_checkpoint(path)
+
+
+def test_a_warm_up_as_long_as_the_run_peaks_at_half_the_rate_in_the_middle():
+    """/vit/implementation/'s 3-epoch run: "the rate rises for the first half, reaching only half of
+    the peak rate `lr`, and falls for the second"."""
+    from snippets.vit.digits import warmup_cosine
+
+    factor = warmup_cosine(129, 129)  # 3 epochs of 43 batches: warm-up and cosine over the same steps
+    factors = [factor(step) for step in range(129)]
+    peak = max(range(129), key=factors.__getitem__)
+    assert 0.45 < factors[peak] < 0.51 and abs(peak - 64) <= 1
+    assert all(a < b for a, b in zip(factors[:peak], factors[1 : peak + 1], strict=True))
+    assert all(a > b for a, b in zip(factors[peak:-1], factors[peak + 1 :], strict=True))

@@ -110,7 +110,7 @@ def _patches_drawing(theme, image, patches, head: int, tail: int) -> Figure:
         ax.set_xlabel(str(index), fontsize=8)
     right.suptitle(
         theme.text(
-            ko=f"같은 이미지를 패치 {n}개의 시퀀스로 (행 우선 순서)",
+            ko=f"같은 이미지를 패치 {n}개의 시퀀스로 나타낸 모습 (행 우선 순서)",
             en=f"the same image as a sequence of {n} patches (row by row)",
         ),
         y=0.85,
@@ -197,7 +197,7 @@ def pos_structure(vit_digits) -> dict:
 
 
 def _similarity_grid(theme, similarity, grid: int) -> Figure:
-    fig = Figure(figsize=(4.8, 4.4))
+    fig = Figure(figsize=(5.6, 5.0))
     axes = fig.subplots(grid, grid)
     for r in range(grid):
         for c in range(grid):
@@ -208,7 +208,7 @@ def _similarity_grid(theme, similarity, grid: int) -> Figure:
             ax.set(xticks=[], yticks=[])
             ax.grid(False)
             if c == 0:
-                ax.set_ylabel(str(r + 1))
+                ax.set_ylabel(str(r + 1), rotation=0, labelpad=8, va="center")
             if r == grid - 1:
                 ax.set_xlabel(str(c + 1))
     fig.supxlabel(theme.text(ko="입력 패치의 열", en="input patch column"))

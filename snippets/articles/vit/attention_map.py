@@ -20,6 +20,7 @@ from snippets.vit.attention_maps import (
     load_deit_tiny,
     load_photo,
     mean_attention_distance,
+    patch_distances,
     rollout_cls_map,
     timm_attention,
     top_classes,
@@ -79,7 +80,7 @@ def timm_fused():
         set_fused_attention,
     )
 
-    # random weights: a check only
+    torch.manual_seed(0)  # random weights, the same wherever this runs: a check only
     reference = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()
     ours = VisionTransformer(ViTConfig.deit_tiny()).eval()
     load_timm_state_dict(ours, reference.state_dict())
@@ -156,12 +157,35 @@ def _evenness(maps: torch.Tensor) -> float:
     return (entropy / math.log(p.shape[1])).mean().item()
 
 
+def _peak_to_mean(maps: torch.Tensor) -> float:
+    """Mean over (B, g, g) maps of the largest cell's weight divided by the mean cell's:
+    1 for an even map. The figures scale each map to its own maximum, so they show any
+    ratio above 1 as the full colour range."""
+    flat = maps.flatten(1)  # (B, N)
+    return (flat.max(1).values / flat.mean(1)).mean().item()
+
+
 def _share_on(maps: torch.Tensor, where: torch.Tensor) -> float:
     """Mean over images of the share of a map's mass that lies where ``where`` is true.
 
     ``maps`` and ``where`` are both (B, g, g).
     """
     return ((maps * where).flatten(1).sum(1) / maps.flatten(1).sum(1)).mean().item()
+
+
+def _one_patch_distances(grid: int, patch: int, heads: torch.Tensor) -> dict:
+    """Mean attention distance of a head that gives all its weight to one fixed patch:
+    the mean distance of every patch to it. Its smallest (a central patch),
+    largest (a corner), and how many of the patches give a value inside the range of
+    the model's heads (``heads``, (L, h))."""
+    fixed = patch_distances(grid, patch).mean(dim=0)  # (N,): one value per fixed patch
+    inside = (fixed >= heads.min()) & (fixed <= heads.max())
+    return {
+        "min": fixed.min().item(),
+        "max": fixed.max().item(),
+        "in_range": int(inside.sum()),
+        "patches": grid * grid,
+    }
 
 
 @values("vit-attn-digits", page="vit/attention-map", needs=("vit-finetune-resolution",))
@@ -194,10 +218,16 @@ def digits_attention(vit_finetune_resolution) -> dict:
             [torch.full_like(attentions[0], 1.0)], grid, config.patch_size
         )[0, 0].item(),
         "distance_range": {"min": distance.min().item(), "max": distance.max().item()},
+        # a head that looks at one fixed patch only: its mean distance, per patch
+        "one_patch": _one_patch_distances(grid, config.patch_size, distance),
         "ink": {
             "patches": ink.float().mean().item(),  # share of the patches that hold ink
             "rollout": {f"d{i + 1}": _share_on(rollout[:, i], ink) for i in depths},
             "cls": {f"d{i + 1}": _share_on(cls[:, i], ink) for i in depths},
+        },
+        # 1: an even map; higher: concentrated on a few patches
+        "peak_to_mean": {
+            "rollout": {f"d{i + 1}": _peak_to_mean(rollout[:, i]) for i in depths}
         },
         # 1: spread evenly over all patches; lower: concentrated on a few
         "evenness": {
@@ -271,7 +301,6 @@ def _cls_grid(theme, picture: np.ndarray, maps: torch.Tensor) -> Figure:
                     0.5,
                     theme.text(ko=f"블록 {layer + 1}", en=f"block {layer + 1}"),
                     transform=ax.transAxes,
-                    rotation=90,
                     ha="right",
                     va="center",
                     fontsize="small",
@@ -334,9 +363,10 @@ def _distance_figure(theme, distance: np.ndarray, uniform: float) -> Figure:
     L, h = distance.shape
     fig = Figure(figsize=(4.8, 3.4))
     ax = fig.subplots()
+    spread = 0.5 / h  # heads side by side around each block, so no dot hides another
     for head in range(h):
         ax.scatter(
-            np.arange(1, L + 1),
+            np.arange(1, L + 1) + (head - (h - 1) / 2) * spread,
             distance[:, head],
             color=theme.colors[head % len(theme.colors)],
             label=theme.text(ko=f"헤드 {head + 1}", en=f"head {head + 1}"),

@@ -266,7 +266,7 @@ def pos_similarity(themes, vit_digits, vit_finetune_resolution):
         titles = [
             theme.text(
                 ko=f"{native}×{native}에서 학습\n{small}×{small} 격자",
-                en=f"learned\n{small}×{small} grid",
+                en=f"learned at {native}×{native}\n{small}×{small} grid",
             ),
             theme.text(
                 ko=f"리샘플링 (바이큐빅)\n{grid}×{grid} 격자",
@@ -337,7 +337,7 @@ def curves(theme, vit_finetune_resolution, vit_finetune_head_swap) -> Figure:
                 marker="o",
                 markersize=3,
             )
-        if "linear_fit" in result:  # the frozen features' ceiling for a linear head
+        if "linear_fit" in result:  # a reference: one linear fit on the frozen features
             ax.axhline(
                 100 * result["linear_fit"],
                 color=theme.muted,

@@ -5,6 +5,8 @@ The model is the library module :mod:`snippets.vit.model`, the digits training
 breakdown, and the digits checkpoint (``vit-digits``) that the other ViT articles reuse.
 Each output job's body is a listing on the page."""
 
+import inspect
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -29,6 +31,7 @@ def shapes():
     # --8<-- [start:shapes]
     # 224×224 images, 16×16 patches, D = 192, 12 blocks, 3 heads
     config = ViTConfig.deit_tiny()
+    torch.manual_seed(0)  # the same random weights wherever this runs
     model = VisionTransformer(config).eval()
     x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
@@ -75,7 +78,7 @@ def timm_equal():
 
     from snippets.vit.model import count_parameters, set_fused_attention
 
-    # random weights
+    torch.manual_seed(0)  # random weights, the same wherever this runs
     reference = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()
     ours = VisionTransformer(ViTConfig.deit_tiny()).eval()
     load_timm_state_dict(ours, reference.state_dict())  # every key by name and shape
@@ -96,6 +99,7 @@ def timm_equal():
 def timm_check() -> dict:
     import timm
 
+    torch.manual_seed(1)  # other random weights than the listing's
     reference = timm.create_model("deit_tiny_patch16_224", pretrained=False).eval()
     ours = VisionTransformer(ViTConfig.deit_tiny()).eval()
     load_timm_state_dict(ours, reference.state_dict())
@@ -199,8 +203,12 @@ def train_digits(outdir, epochs=digits.EPOCHS) -> dict:
         history=history,
     )
     (X_train, _), (X_test, _) = digits.load_data(digits.DIGITS_CONFIG.img_size)
+    smoothing = inspect.signature(digits.train).parameters["label_smoothing"].default
     return {
         "history": history,
+        "label_smoothing": smoothing,
+        "loss_floor": _smoothed_loss_floor(smoothing, classes=10),
+        "final_loss": history["train_loss"][-1],
         "seconds": seconds,
         "accuracy": history["test_accuracy"][-1],
         "best": max(history["test_accuracy"]),
@@ -210,6 +218,17 @@ def train_digits(outdir, epochs=digits.EPOCHS) -> dict:
         "n_test": len(X_test),
         "threads": 1,
     }
+
+
+def _smoothed_loss_floor(smoothing: float, classes: int) -> float:
+    """The lowest training loss label smoothing allows: the cross-entropy of a
+    prediction equal to the smoothed target itself, its entropy (torch computes it)."""
+    target = torch.full((classes,), smoothing / classes)  # what each wrong class gets
+    target[0] += 1 - smoothing  # the right class: 1 - ε + ε/K
+    loss = torch.nn.functional.cross_entropy(
+        target.log()[None], torch.tensor([0]), label_smoothing=smoothing
+    )
+    return loss.item()
 
 
 @output("vit-digits-one-run", page="vit/implementation")
@@ -235,13 +254,22 @@ def digits_curves(theme, vit_digits) -> Figure:
     fig = Figure(figsize=(7.2, 3.2))
     loss_ax, acc_ax = fig.subplots(1, 2)
     loss_ax.plot(epochs, history["train_loss"], color=theme.colors[0])
+    loss_ax.axhline(
+        vit_digits["loss_floor"],
+        color=theme.muted,
+        linestyle="--",
+        linewidth=1,
+        label=theme.text(
+            ko=f"레이블 스무딩에서 가능한 최소 손실 ({vit_digits['loss_floor']:.2f})",
+            en=f"lowest loss with label smoothing ({vit_digits['loss_floor']:.2f})",
+        ),
+    )
+    loss_ax.legend(fontsize="small", loc="upper right")
     epoch = theme.text(ko="에폭", en="epoch")
     loss_ax.set(
         xlabel=epoch,
-        ylabel=theme.text(
-            ko="학습 손실 (교차 엔트로피, 레이블 스무딩)",
-            en="training loss (cross-entropy, smoothed labels)",
-        ),
+        ylabel=theme.text(ko="학습 손실", en="training loss"),
+        ylim=(0, None),
     )
     accuracy = 100 * np.array(history["test_accuracy"])  # (epochs,)
     acc_ax.plot(epochs, accuracy, color=theme.colors[1])

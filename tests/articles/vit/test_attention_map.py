@@ -124,7 +124,18 @@ def test_vit_attention_map_claims_hold(built_site):
     assert abs(ink["rollout"]["d1"] - ink["cls"]["d1"]) < 1e-6
     assert abs(ink["rollout"]["d4"] - ink["patches"]) < 0.05  # "about the share of such patches"
     evenness = maps["evenness"]["rollout"]
-    assert evenness["d4"] > 0.95 and evenness["d4"] > evenness["d1"]  # "spread almost evenly"
+    assert evenness["d4"] > 0.95 and evenness["d4"] > evenness["d1"]  # "spread fairly evenly"
+    # "the largest cell of a depth-4 map holds {peak} times the mean cell's weight"; "a few times"
+    assert 1 < maps["peak_to_mean"]["rollout"]["d4"] < 5
+    # "a head that always looks at one fixed patch scores anywhere from {min} (a central patch) to {max}
+    # (a corner), and for {in_range} of the {patches} patches it lands in the range of our heads"
+    from snippets.vit.attention_maps import patch_distances
+
+    one, grid = maps["one_patch"], maps["grid"]
+    fixed = patch_distances(grid, maps["patch"]).mean(dim=0).reshape(grid, grid)  # (g, g)
+    assert abs(fixed[grid // 2, grid // 2].item() - one["min"]) < 1e-5 and abs(fixed[0, 0].item() - one["max"]) < 1e-5
+    low, high = maps["distance_range"]["min"], maps["distance_range"]["max"]
+    assert one["in_range"] == int(((fixed >= low) & (fixed <= high)).sum()) > 0 and one["patches"] == grid * grid
     uniform = maps["uniform_distance"]
     # "every head in every block ... close to looking at all patches equally; no local head"
     assert 0.9 * uniform < maps["distance_range"]["min"] and maps["distance_range"]["max"] < 1.15 * uniform

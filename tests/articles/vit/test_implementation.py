@@ -19,3 +19,17 @@ def test_vit_implementation_claims_hold(built_site):
     loss, accuracy = run["history"]["train_loss"], run["history"]["test_accuracy"]
     assert loss[2] < loss[0] and accuracy[-1] > accuracy[0] and accuracy[-1] == run["accuracy"]
     assert max(accuracy[-5:]) - min(accuracy[-5:]) < 0.02
+    # "the right digit gets 1 − ε + ε/10 and every other digit ε/10 ... its entropy, {loss_floor}
+    # (the dashed line), so the training loss cannot approach zero; the last epoch's {final_loss}"
+    import math
+
+    eps = run["label_smoothing"]
+    target = [1 - eps + eps / 10] + [eps / 10] * 9
+    assert abs(run["loss_floor"] - -sum(p * math.log(p) for p in target)) < 1e-6
+    assert run["final_loss"] == loss[-1] >= run["loss_floor"]  # cross-entropy is never below the target's entropy
+    # "we therefore train on digits shifted at random by less than a patch"
+    import inspect
+
+    from snippets.vit import digits
+
+    assert 0 < inspect.signature(digits.train).parameters["max_shift"].default < digits.DIGITS_CONFIG.patch_size
