@@ -66,7 +66,8 @@ def site_files(build: BuildResult, lang: str, docs_dir: Path, out_dir: Path, sit
             download = f"{article}/notebook/{name}.ipynb"
             files.append(Generated(download, _write(out / download, json.dumps(nb, indent=1, ensure_ascii=False)
                                                     + "\n"), prefix(lang, langs) + download))
-            view = _write(out / article / "notebook.md", pages.notebook_page(lang, title, name))
+            redraws = {c["kind"] for c in r.spec.params.get("reruns", ())}
+            view = _write(out / article / "notebook.md", pages.notebook_page(lang, title, name, redraws))
             files.append(page(f"{article}/notebook.md", view, in_nav=False))
             if not stylesheet:  # the same styles for every notebook
                 files.append(Generated(notebooks.STYLESHEET, r.artifact("notebook.css"), notebooks.STYLESHEET))

@@ -439,17 +439,26 @@ def page_title(markdown: str) -> str:
 def notebook_box(lang: str, name: str, redraws: set[str] = frozenset()) -> str:
     """The admonition an article shows under its title, linking its notebook page and file.
     ``redraws``: the kinds ("figure", "table") the notebook has cells to make again."""
-    kinds = "_".join(k for k in ("figure", "table") if k in redraws)
+    kinds = _redrawn(redraws)
     return ui.text("notebook_box", lang, name=name,
                    redraws=ui.text(f"notebook_redraws_{kinds}", lang) if kinds else "")
 
 
-def notebook_page(lang: str, title: str, name: str) -> str:
-    """The Markdown of a notebook page; the rendered notebook replaces NOTEBOOK_HTML."""
+def _redrawn(redraws) -> str:
+    """"figure", "table", "figure_table" or "": the suffix of the UI strings that say so."""
+    return "_".join(k for k in ("figure", "table") if k in redraws)
+
+
+def notebook_page(lang: str, title: str, name: str, redraws: set[str] = frozenset()) -> str:
+    """The Markdown of a notebook page; the rendered notebook replaces NOTEBOOK_HTML.
+    ``redraws``: as for :func:`notebook_box`."""
     heading = ui.text("notebook_title", lang, title=title)
     description = ui.text("notebook_description", lang, title=title).replace('"', "'")
+    kinds = _redrawn(redraws)
+    intro = ui.text("notebook_intro", lang, title=title, name=name,
+                    redraws=ui.text(f"notebook_intro_redraws_{kinds}", lang) if kinds else "")
     return (f'---\ntitle: "{heading}"\ndescription: "{description}"\n---\n\n# {heading}\n\n'
-            f'{ui.text("notebook_intro", lang, title=title, name=name)}\n\n{NOTEBOOK_HTML}\n')
+            f'{intro}\n\n{NOTEBOOK_HTML}\n')
 
 
 def build_report(lang: str, build: BuildResult, articles: dict[str, str], environment: dict[str, str]) -> str:

@@ -40,13 +40,29 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The listings of the {title} article, in order, as a notebook run when the site was built.",
     },
     "notebook_intro": {
-        "ko": "[{title}](../{name}.md) 글의 코드를 같은 순서로 담아 사이트를 빌드할 때 실행한 노트북입니다. "
-              "글의 그림과 표를 다시 만드는 셀은 빌드가 이미 계산해 둔 값을 읽어 그렸고, 내려받은 노트북에서 "
-              "실행하면 학습부터 모두 다시 계산합니다. [`{name}.ipynb` 내려받기](notebook/{name}.ipynb)",
+        "ko": "[{title}](../{name}.md) 글의 코드를 같은 순서로 담아 사이트를 빌드할 때 실행한 노트북입니다.{redraws} "
+              "[`{name}.ipynb` 내려받기](notebook/{name}.ipynb)",
         "en": "The code of the article [{title}](../{name}.md), in the order it shows it, run when the site was "
-              "built. The cells that redraw the article's figures and tables read the values the build had "
-              "already computed; run in the download, they compute everything again, training included. "
-              "[Download `{name}.ipynb`](notebook/{name}.ipynb)",
+              "built.{redraws} [Download `{name}.ipynb`](notebook/{name}.ipynb)",
+    },
+    # the intro's {redraws}, by the kinds the notebook remakes (as the box's)
+    "notebook_intro_redraws_figure_table": {
+        "ko": " 글의 그림과 표를 다시 만드는 셀은 빌드가 이미 계산해 둔 값을 읽어 그렸고, 내려받은 노트북에서 "
+              "실행하면 모두 처음부터 다시 계산합니다.",
+        "en": " The cells that redraw the article's figures and tables read the values the build had already "
+              "computed; when you run the downloaded notebook, they compute everything again.",
+    },
+    "notebook_intro_redraws_figure": {
+        "ko": " 글의 그림을 다시 그리는 셀은 빌드가 이미 계산해 둔 값을 읽어 그렸고, 내려받은 노트북에서 "
+              "실행하면 모두 처음부터 다시 계산합니다.",
+        "en": " The cells that redraw the article's figures read the values the build had already computed; "
+              "when you run the downloaded notebook, they compute everything again.",
+    },
+    "notebook_intro_redraws_table": {
+        "ko": " 글의 표를 다시 계산하는 셀은 빌드가 이미 계산해 둔 값을 읽었고, 내려받은 노트북에서 "
+              "실행하면 모두 처음부터 다시 계산합니다.",
+        "en": " The cells that recompute the article's tables read the values the build had already computed; "
+              "when you run the downloaded notebook, they compute everything again.",
     },
     # the first cell of a downloaded notebook
     "notebook_header": {

@@ -362,3 +362,18 @@ def test_a_job_still_running_under_serve_leaves_a_notice_in_the_page_language(bu
     assert "found" not in en.markdown.replace("not found", "") and "not found" not in en.markdown
     assert "This part is still being computed" in en.markdown and "이 부분은 아직 계산하는 중입니다" in ko.markdown
     assert "assets/figures" not in en.markdown  # no figure file is linked before it exists
+
+
+def test_the_notebook_page_says_what_its_cells_remake():
+    from snippets.build import ui
+    from snippets.build.pages import notebook_page
+
+    for lang in ("ko", "en"):
+        figures = notebook_page(lang, "GELU", "gelu", {"figure"})
+        both = notebook_page(lang, "GELU", "gelu", {"figure", "table"})
+        plain = notebook_page(lang, "GELU", "gelu")
+        assert ui.text("notebook_intro_redraws_figure", lang) in figures
+        assert ui.text("notebook_intro_redraws_figure_table", lang) in both
+        kinds = ("figure", "table", "figure_table")
+        assert not any(ui.text(f"notebook_intro_redraws_{k}", lang) in plain for k in kinds)
+        assert "(notebook/gelu.ipynb)" in plain and plain.count("# ") >= 1

@@ -3,7 +3,9 @@
 A real photo cut into 16×16 patches and laid out as the sequence a ViT reads
 (scikit-image's ``chelsea``, which ships with the package), the parameter counts of the
 published configurations, and the position-embedding similarity of the digits model
-trained for /vit/implementation/ (job ``vit-digits``)."""
+trained for /vit/implementation/ (job ``vit-digits``) and, when the build has its
+pretrained weights, of DeiT-Tiny (found by ``vit-deit-attention`` of
+/vit/attention-map/, whose key follows the weights file)."""
 
 import re
 
@@ -12,6 +14,7 @@ from matplotlib.figure import Figure
 
 from snippets.build import figure, values
 from snippets.vit import digits
+from snippets.vit.attention_maps import load_deit_tiny
 from snippets.vit.model import PRESETS, position_similarity
 
 # isort: split
@@ -160,7 +163,82 @@ def pos_structure(vit_digits) -> dict:
     their most similar patch."""
     model, _ = digits.load_checkpoint(vit_digits["files"]["vit-digits.pt"])
     grid = model.config.grid_size
+    return _layout(position_similarity(model.pos_embed).numpy(), grid)
+
+
+@values(
+    "vit-deit-pos-structure", page="vit/architecture", needs=("vit-deit-attention",)
+)
+def deit_pos_structure(vit_deit_attention) -> dict:
+    """The same measures for DeiT-Tiny's pretrained position embeddings, when the build
+    has its weights ({"available": False} otherwise)."""
+    if not vit_deit_attention["available"]:
+        return {"available": False}
+    model, _ = load_deit_tiny()
+    similarity = position_similarity(model.pos_embed).numpy()  # (196, 196)
+    return {"available": True, **_layout(similarity, vit_deit_attention["grid"])}
+
+
+@figure(
+    "vit-deit-pos-similarity",
+    page="vit/architecture",
+    needs=("vit-deit-pos-structure",),
+    format="png",
+)
+def deit_pos_similarity(themes, vit_deit_pos_structure):
+    """DeiT-Tiny's position-embedding similarity: one small map per patch, laid out on
+    the 14×14 patch grid as one mosaic. Without pretrained weights the figure says so in
+    words (the page then shows its note instead)."""
+    if not vit_deit_pos_structure["available"]:
+        for theme in themes:
+            fig = Figure(figsize=(6.0, 1.0))
+            message = theme.text(
+                ko="이 빌드에는 사전 학습한 DeiT-Tiny 가중치가 없어 그리지 않았습니다.",
+                en="No pretrained DeiT-Tiny weights in this build: no plot.",
+            )
+            fig.text(0.5, 0.5, message, ha="center", va="center")
+            yield fig
+        return
+    model, _ = load_deit_tiny()
+    grid = vit_deit_pos_structure["grid"]
     similarity = position_similarity(model.pos_embed).numpy()  # (N, N)
+    # [row, col] -> (grid, grid) map
+    similarity = similarity.reshape(grid, grid, grid, grid)
+    side = grid * (grid + 1) - 1  # grid maps of grid cells, one blank cell between
+    mosaic = np.full((side, side), np.nan)
+    for r in range(grid):
+        for c in range(grid):
+            top, left = r * (grid + 1), c * (grid + 1)
+            mosaic[top : top + grid, left : left + grid] = similarity[r, c]
+    for theme in themes:
+        fig = Figure(figsize=(6.0, 5.2))
+        ax = fig.subplots()
+        image = ax.imshow(mosaic, cmap=theme.diverging, vmin=-1, vmax=1)
+        centres = [r * (grid + 1) + (grid - 1) / 2 for r in range(grid)]
+        ax.set(
+            xticks=centres,
+            xticklabels=[str(c + 1) for c in range(grid)],
+            yticks=centres,
+            yticklabels=[str(r + 1) for r in range(grid)],
+            xlabel=theme.text(ko="입력 패치의 열", en="input patch column"),
+            ylabel=theme.text(ko="입력 패치의 행", en="input patch row"),
+        )
+        ax.tick_params(length=0, labelsize="x-small")
+        ax.grid(False)
+        fig.colorbar(
+            image,
+            ax=ax,
+            shrink=0.8,
+            label=theme.text(ko="코사인 유사도", en="cosine similarity"),
+        )
+        yield fig
+
+
+def _layout(similarity: np.ndarray, grid: int) -> dict:
+    """What a learned 2-D layout would show in an (N, N) similarity of position
+    embeddings on a grid×grid patch grid: the mean similarity of two patches by their
+    Manhattan distance, the same row against the same column, and how many patches have
+    a direct neighbour as their most similar patch (and how many would by chance)."""
     rows, cols = np.divmod(np.arange(grid * grid), grid)  # (N,) each
     distance = np.abs(rows[:, None] - rows) + np.abs(cols[:, None] - cols)  # (N, N)
     others = ~np.eye(grid * grid, dtype=bool)

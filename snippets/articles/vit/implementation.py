@@ -264,7 +264,7 @@ def digits_curves(theme, vit_digits) -> Figure:
             en=f"lowest loss with label smoothing ({vit_digits['loss_floor']:.2f})",
         ),
     )
-    loss_ax.legend(fontsize="small", loc="upper right")
+    loss_ax.legend(fontsize="small", loc="center right")  # clear of the curve's start
     epoch = theme.text(ko="에폭", en="epoch")
     loss_ax.set(
         xlabel=epoch,

@@ -38,3 +38,41 @@ def test_vit_architecture_claims_hold(built_site):
     assert sum(structure["pairs"].values()) == g * g * (g * g - 1) // 2
     neighbours = (distance == 1).sum(dim=1).float()
     assert abs(structure["chance_neighbour"] - (neighbours / (g * g - 1)).sum().item()) < 1e-6
+    # without DeiT-Tiny weights (the default build) the DeiT paragraph is a note, and no plot is drawn
+    deit = job_values(built_site, "vit-deit-pos-structure")
+    if not deit["available"]:
+        from tests.conftest import page_body, page_html
+
+        for lang, title in (("ko", "DeiT-Tiny의 위치 임베딩"), ("en", "DeiT-Tiny's position embeddings")):
+            page = page_body(page_html(built_site.dir, "vit/architecture", lang))
+            assert [n for n in page.select(".admonition.note") if title in n.get_text()], lang
+            assert not page.select('img[src*="vit-deit-pos-similarity"]')
+
+
+def test_with_deit_tiny_weights_its_position_embeddings_are_measured_and_drawn(monkeypatch, tmp_path):
+    """The path the published site takes: a DeiT-Tiny weights file (random weights, written here);
+    the measures are the digits model's, on DeiT-Tiny's 14×14 grid, and the plot is one mosaic."""
+    import huggingface_hub.constants
+    import timm
+    import torch
+    from safetensors.torch import save_file
+
+    from snippets.articles.vit import architecture
+    from snippets.build.theme import theme
+    from snippets.vit import attention_maps
+
+    torch.manual_seed(0)
+    state = timm.create_model(attention_maps.DEIT_TINY, pretrained=False).state_dict()
+    path = tmp_path / "deit-tiny.safetensors"
+    save_file({k: v.contiguous() for k, v in state.items()}, str(path))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    assert architecture.deit_pos_structure({"available": False}) == {"available": False}
+    monkeypatch.setenv(attention_maps.WEIGHTS_ENV, str(path))
+    structure = architecture.deit_pos_structure({"available": True, "grid": 14})
+    assert structure["available"] is True and structure["grid"] == 14 and structure["patches"] == 196
+    assert len(structure["by_distance"]) == 26 and sum(structure["pairs"].values()) == 196 * 195 // 2
+    assert 0 <= structure["nearest_is_neighbour"] <= 196
+    with theme("en-light").context():
+        fig = next(architecture.deit_pos_similarity([theme("en-light")], structure))
+    assert len(fig.axes) == 2  # the mosaic and its colour bar
+    assert fig.axes[0].get_images()[0].get_array().shape == (14 * 15 - 1, 14 * 15 - 1)

@@ -190,3 +190,12 @@ def test_a_build_with_weights_shows_deit_s_maps_and_distances(built_site, releas
         assert note not in text and deit["top"]["name"] in text
         assert f"{deit['uniform_distance']:.0f}" in text
         assert f"{deit['distance_first']['min']:.0f}–{deit['distance_first']['max']:.0f}" in text
+    # and /vit/architecture/ measures and draws DeiT-Tiny's position embeddings in place of its note
+    entry = max(cache.glob("jobs/vit-deit-pos-structure/*/values.json"), key=lambda p: p.stat().st_mtime)
+    pos = json.loads(entry.read_text())
+    assert pos["available"] is True and pos["grid"] == 14
+    for lang, note in (("ko", "DeiT-Tiny의 위치 임베딩"), ("en", "DeiT-Tiny's position embeddings")):
+        page = page_body(page_html(tmp_path / "site", "vit/architecture", lang))
+        assert page.select('img[src*="vit-deit-pos-similarity"]'), lang
+        assert not [n for n in page.select(".admonition.note") if note in n.get_text()], lang
+        assert f"{pos['by_distance']['d1']:.3f}" in page.get_text()
