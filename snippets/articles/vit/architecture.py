@@ -15,6 +15,11 @@ from matplotlib.figure import Figure
 from snippets.build import figure, values
 from snippets.vit import digits
 from snippets.vit.attention_maps import load_deit_tiny
+from snippets.vit.figures import (
+    no_weights_figure,
+    similarity_colorbar,
+    similarity_mosaic,
+)
 from snippets.vit.model import PRESETS, position_similarity
 
 # isort: split
@@ -191,25 +196,11 @@ def deit_pos_similarity(themes, vit_deit_pos_structure):
     words (the page then shows its note instead)."""
     if not vit_deit_pos_structure["available"]:
         for theme in themes:
-            fig = Figure(figsize=(6.0, 1.0))
-            message = theme.text(
-                ko="이 빌드에는 사전 학습한 DeiT-Tiny 가중치가 없어 그리지 않았습니다.",
-                en="No pretrained DeiT-Tiny weights in this build: no plot.",
-            )
-            fig.text(0.5, 0.5, message, ha="center", va="center")
-            yield fig
+            yield no_weights_figure(theme, ko="그림을", en="plot")
         return
     model, _ = load_deit_tiny()
     grid = vit_deit_pos_structure["grid"]
-    similarity = position_similarity(model.pos_embed).numpy()  # (N, N)
-    # [row, col] -> (grid, grid) map
-    similarity = similarity.reshape(grid, grid, grid, grid)
-    side = grid * (grid + 1) - 1  # grid maps of grid cells, one blank cell between
-    mosaic = np.full((side, side), np.nan)
-    for r in range(grid):
-        for c in range(grid):
-            top, left = r * (grid + 1), c * (grid + 1)
-            mosaic[top : top + grid, left : left + grid] = similarity[r, c]
+    mosaic = similarity_mosaic(model.pos_embed, grid)
     for theme in themes:
         fig = Figure(figsize=(6.0, 5.2))
         ax = fig.subplots()
@@ -225,12 +216,7 @@ def deit_pos_similarity(themes, vit_deit_pos_structure):
         )
         ax.tick_params(length=0, labelsize="x-small")
         ax.grid(False)
-        fig.colorbar(
-            image,
-            ax=ax,
-            shrink=0.8,
-            label=theme.text(ko="코사인 유사도", en="cosine similarity"),
-        )
+        similarity_colorbar(fig, image, ax, theme)
         yield fig
 
 
@@ -291,10 +277,5 @@ def _similarity_grid(theme, similarity, grid: int) -> Figure:
                 ax.set_xlabel(str(c + 1))
     fig.supxlabel(theme.text(ko="입력 패치의 열", en="input patch column"))
     fig.supylabel(theme.text(ko="입력 패치의 행", en="input patch row"))
-    fig.colorbar(
-        image,
-        ax=axes,
-        shrink=0.8,
-        label=theme.text(ko="코사인 유사도", en="cosine similarity"),
-    )
+    similarity_colorbar(fig, image, axes, theme)
     return fig

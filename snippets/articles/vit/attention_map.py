@@ -25,6 +25,7 @@ from snippets.vit.attention_maps import (
     timm_attention,
     top_classes,
 )
+from snippets.vit.figures import no_weights_figure
 
 # isort: split
 import torch
@@ -488,7 +489,7 @@ def deit_maps(themes, vit_deit_attention):
     """
     if not vit_deit_attention["available"]:
         for theme in themes:
-            yield _no_weights(theme, ko="맵을", en="maps")
+            yield no_weights_figure(theme, ko="맵을", en="maps")
         return
     model, _ = load_deit_tiny()
     images, photo = load_photo(224)
@@ -507,23 +508,12 @@ def deit_distance(theme, vit_deit_attention) -> Figure:
     Without pretrained weights the figure says so in words, as vit-deit-maps does.
     """
     if not vit_deit_attention["available"]:
-        return _no_weights(theme, ko="그래프를", en="plot")
+        return no_weights_figure(theme, ko="그래프를", en="plot")
     return _distance_figure(
         theme,
         np.array(vit_deit_attention["distance"]),  # (12, 3)
         vit_deit_attention["uniform_distance"],
     )
-
-
-def _no_weights(theme, ko: str, en: str) -> Figure:
-    """A DeiT figure without pretrained weights: a line that says so, no axes."""
-    fig = Figure(figsize=(6.0, 1.0))
-    message = theme.text(
-        ko=f"이 빌드에는 사전 학습한 DeiT-Tiny 가중치가 없어 {ko} 그리지 않았습니다.",
-        en=f"No pretrained DeiT-Tiny weights in this build: no {en}.",
-    )
-    fig.text(0.5, 0.5, message, ha="center", va="center")
-    return fig
 
 
 def _deit_grid(

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from snippets.build import figure, output, values
 from snippets.vit import digits, fine_tuning
+from snippets.vit.figures import similarity_colorbar, similarity_mosaic
 from snippets.vit.fine_tuning import replace_head
 from snippets.vit.model import (
     load_timm_state_dict,
@@ -226,22 +227,6 @@ def zero_head():
     # --8<-- [end:zero-head]
 
 
-def _mosaic(pos_embed: torch.Tensor, grid: int) -> np.ndarray:
-    """Cosine similarities of the patch position embeddings as one image: a grid × grid
-    map per patch, placed at the patch's own place on the grid, with a one-pixel gap
-    between the maps (NaN: transparent, so the page's background shows through in both
-    themes)."""
-    # [row, col] -> (g, g) map
-    similarity = position_similarity(pos_embed).reshape(grid, grid, grid, grid).numpy()
-    size = grid * (grid + 1) - 1
-    image = np.full((size, size), np.nan)
-    for r in range(grid):
-        for c in range(grid):
-            top, left = r * (grid + 1), c * (grid + 1)
-            image[top : top + grid, left : left + grid] = similarity[r, c]
-    return image
-
-
 @figure(
     "vit-ft-pos-similarity",
     page="vit/fine-tuning",
@@ -257,9 +242,9 @@ def pos_similarity(themes, vit_digits, vit_finetune_resolution):
     )
     small, grid = pretrained.config.grid_size, tuned.config.grid_size
     mosaics = [
-        _mosaic(pretrained.pos_embed, small),
-        _mosaic(resample_pos_embed(pretrained.pos_embed, grid), grid),
-        _mosaic(tuned.pos_embed, grid),
+        similarity_mosaic(pretrained.pos_embed, small),
+        similarity_mosaic(resample_pos_embed(pretrained.pos_embed, grid), grid),
+        similarity_mosaic(tuned.pos_embed, grid),
     ]
     for theme in themes:
         native = pretrained.config.img_size
@@ -285,12 +270,7 @@ def pos_similarity(themes, vit_digits, vit_finetune_resolution):
             )
             ax.set_title(title)
             ax.set_axis_off()
-        fig.colorbar(
-            shown,
-            ax=axes,
-            shrink=0.8,
-            label=theme.text(ko="코사인 유사도", en="cosine similarity"),
-        )
+        similarity_colorbar(fig, shown, axes, theme)
         yield fig
 
 
