@@ -9,12 +9,15 @@ export NO_MKDOCS_2_WARNING := 1
 
 LIGHTHOUSE := tools/lighthouse/node_modules/.installed
 
-.PHONY: serve build test lint bench jobs lighthouse notebooks clean
+.PHONY: install serve build test lint bench bench-shards jobs lighthouse notebooks clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	@touch $(STAMP)
+
+## install: create .venv and install requirements*.txt into it (the other targets do it when needed)
+install: $(STAMP)
 
 ## serve: build and serve on http://127.0.0.1:8000, rebuilding when docs/ or snippets/ change
 serve: $(STAMP)
@@ -40,6 +43,10 @@ lint: $(STAMP)
 ## bench: cold, warm, prose-edit and module-edit builds of a scratch copy: seconds, ratios, peak memory
 bench: $(STAMP)
 	$(BIN)/python -m snippets.build.bench
+
+## bench-shards: a sharded cold build with processes for runners (N = 1, 2, 4): each shard's time, the merge's
+bench-shards: $(STAMP)
+	$(BIN)/python -m snippets.build.shard_bench
 
 ## lighthouse: the four Lighthouse scores of every page type, both languages (run `make build` first)
 lighthouse: $(STAMP) $(LIGHTHOUSE)

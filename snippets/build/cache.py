@@ -38,6 +38,7 @@ NOTEBOOK_LIBRARIES = ("nbclient", "nbformat", "ipykernel", "mkdocs_jupyter")
 # What draws every figure, whatever the job imports: matplotlib and the fonts it is given.
 FIGURE_LIBRARIES = ("matplotlib", "koreanize_matplotlib")
 MANIFEST = "manifest.json"
+SHARD_ENV = "MODEL_NOTES_SHARD"  # "I/N" while a shard of a sharded build runs (snippets/build/shards.py)
 
 
 def cache_root() -> Path:
@@ -146,7 +147,15 @@ class Cache:
 
     def commit(self, tmp: Path, job_id: str, key: str, manifest: dict) -> Path:
         """Put a finished run in place. It replaces an entry already there under the same key:
-        ``run --force`` re-runs a job on purpose (a timing job, say), and its new files must win."""
+        ``run --force`` re-runs a job on purpose (a timing job, say), and its new files must win.
+
+        The manifest also records the SHA-256 of every file (``files``), so an entry copied from
+        another machine can be checked whole (:func:`snippets.build.shards.verify`), and the shard
+        that made it (``shard``, "I/N") when a sharded build runs it."""
+        files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file() and p.name != MANIFEST)
+        manifest = {**manifest, "files": {name: sha256_file(tmp / name) for name in files}}
+        if os.environ.get(SHARD_ENV):
+            manifest["shard"] = os.environ[SHARD_ENV]
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
         final = self.entry(job_id, key)
         if final.exists():

@@ -323,7 +323,7 @@ def setup_cell(cells, root: Path, graph: ProjectGraph | None = None) -> str | No
 
 
 def execute(cells, raises=(), title: str = "", setup: str | None = None, env: dict | None = None,
-            reruns=(), timings: dict[str, float] | None = None) -> dict:
+            reruns=(), timings: dict[str, float] | None = None, paths: dict[str, str] | None = None) -> dict:
     """A notebook of ``cells``, executed in a fresh kernel in an empty folder; returns its JSON.
 
     ``setup``, if given, is the first cell (id and tag ``setup``): it writes the project files
@@ -343,6 +343,10 @@ def execute(cells, raises=(), title: str = "", setup: str | None = None, env: di
     The kernel talks to this process over IPC (Unix sockets in a private folder), not TCP: a
     build in a sandbox whose loopback network is down still runs its notebooks. ``env``: variables
     to set for the kernel on top of this process's.
+
+    The outputs hold no path of this machine: the kernel's folder becomes ``.`` (a traceback's
+    ``snippets/vit/model.py`` is the reader's), and each of ``paths`` (a folder of this machine ->
+    what to show instead) is replaced too, so a notebook's bytes do not depend on where it ran.
     """
     import nbformat
     from jupyter_client.manager import KernelManager
@@ -386,6 +390,12 @@ def execute(cells, raises=(), title: str = "", setup: str | None = None, env: di
             text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
             name = next((names[i] for i, c in enumerate(nb.cells) if _error(c) and i not in declared), "a cell")
             raise NotebookError(f"{where}{name} raised {exc.ename}: {exc.evalue}\n{text}") from None
+        # Paths of this machine are no part of the result (the bytes must not depend on where the
+        # build ran): the run folder becomes the reader's current folder, and ``paths`` map others.
+        swaps = sorted({**(paths or {}), f"{run_in}/": "", str(run_in): "."}.items(), key=lambda kv: -len(kv[0]))
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [nbformat.from_dict(_swap(output, swaps)) for output in cell.outputs]
     for i, (listing, name) in declared.items():
         error = _error(nb.cells[i])
         got = f"{error['ename']}: {error['evalue']}" if error else "no exception"
@@ -396,6 +406,19 @@ def execute(cells, raises=(), title: str = "", setup: str | None = None, env: di
     return json.loads(nbformat.writes(nb))
 
 
+def _swap(value, swaps):
+    """``value`` (a cell output) with every ``old`` of ``swaps`` in its strings replaced by ``new``."""
+    if isinstance(value, str):
+        for old, new in swaps:
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, list):
+        return [_swap(v, swaps) for v in value]
+    if isinstance(value, dict):
+        return {k: _swap(v, swaps) for k, v in value.items()}
+    return value
+
+
 def build(params: dict, title: str, values: dict[str, Path], out: Path) -> None:
     """The notebook job (run by the worker): execute the article's notebook, with the cache
     entries of the ``values`` jobs its figure and table cells read, and write the executed
@@ -404,8 +427,12 @@ def build(params: dict, title: str, values: dict[str, Path], out: Path) -> None:
                for job, entry in values.items()}
     env = {BUILD_VALUES: json.dumps({job: str(entry) for job, entry in values.items()}),
            BUILD_LANGS: ",".join(params["langs"])}
+    from .rerun import FOLDER  # (rerun imports this module)
+
+    # a cell that shows a values job's files shows where a reader's run keeps them (rerun/<job>/)
+    paths = {str(entry): (FOLDER / job).as_posix() for job, entry in values.items()}
     executed = execute(params["cells"], raises=params["raises"], title=title, setup=params.get("setup"), env=env,
-                       reruns=params.get("reruns", ()), timings=timings)
+                       reruns=params.get("reruns", ()), timings=timings, paths=paths)
     path = out / "notebook.ipynb"
     path.write_text(json.dumps(executed, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     parts, css = [], ""

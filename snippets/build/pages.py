@@ -44,6 +44,7 @@ from pathlib import Path
 from . import reading_time, ui, variants
 from .languages import split_page_file
 from .runner import BuildResult, JobResult
+from .shards import AFTER_MERGE_LABEL
 from .syntax import BLOCK, CONDITION, ELSE, END, FIGURE, IF, MEASURED_ON, OUTPUT, PLACEHOLDER, READING_TIME, VALUE
 
 NOTEBOOK_HTML = "<!-- notebook-html -->"  # replaced by the rendered notebook after Markdown
@@ -464,12 +465,20 @@ def notebook_page(lang: str, title: str, name: str, redraws: set[str] = frozense
 def build_report(lang: str, build: BuildResult, articles: dict[str, str], environment: dict[str, str]) -> str:
     """The build report page: where and with what the build ran, then one row per job.
     ``articles``: page -> title, for the links; ``environment``: :func:`environment.describe`."""
+    results = sorted(build.results.values(), key=lambda r: (r.spec.page, r.spec.id))
+    # A sharded build (snippets/build/shards.py): the shard that made each entry, from its manifest.
+    made_by = {r.spec.id: r.manifest().get("shard") for r in results if r.folder is not None}
+    sharded = any(made_by.values())
     rows = []
-    for r in sorted(build.results.values(), key=lambda r: (r.spec.page, r.spec.id)):
+    for r in results:
         title = articles.get(r.spec.page, r.spec.page)
         link = f"[{title}]({r.spec.page}.md)" if r.spec.page in articles else f"`{r.spec.page}`"
+        where = made_by.get(r.spec.id) or "–"
+        if where == AFTER_MERGE_LABEL:
+            where = ui.text("report_after_merge", lang)
+        shard = f" {where} |" if sharded else ""
         rows.append(f"| `{r.spec.id}` | {link} | {ui.text('kind_' + r.spec.kind, lang)} | "
-                    f"{ui.text('status_' + r.status, lang)} | {r.seconds:.1f} | `{r.key[:12]}` |")
+                    f"{ui.text('status_' + r.status, lang)} | {r.seconds:.1f} |{shard} `{r.key[:12]}` |")
     total = sum(r.seconds for r in build.results.values() if r.status == "run")
     title = ui.text("report_title", lang)
     summed = ui.text("report_sum", lang, total=f"{total:.1f}", seconds=f"{build.seconds:.1f}",
@@ -477,5 +486,7 @@ def build_report(lang: str, build: BuildResult, articles: dict[str, str], enviro
     return (f'---\ntitle: "{title}"\ndescription: "{ui.text("report_description", lang)}"\n---\n\n# {title}\n\n'
             f"{ui.text('report_environment', lang, **environment)}\n\n"
             f"{ui.text('report_intro', lang)}\n\n`{build.summary()}`\n\n{summed}\n\n"
-            '<div class="build-report" markdown>\n\n'
-            f"{ui.text('report_head', lang)}\n|---|---|---|---|--:|---|\n" + "\n".join(rows) + "\n\n</div>\n")
+            + (f"{ui.text('report_shards', lang)}\n\n" if sharded else "")
+            + '<div class="build-report" markdown>\n\n'
+            f"{ui.text('report_head_shard' if sharded else 'report_head', lang)}\n"
+            f"|---|---|---|---|--:|{'---|' if sharded else ''}---|\n" + "\n".join(rows) + "\n\n</div>\n")

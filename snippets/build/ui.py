@@ -115,6 +115,22 @@ TEXT: dict[str, dict[str, str]] = {
         "ko": "| 작업 | 글 | 종류 | 상태 | 시간(초) | 캐시 키 |",
         "en": "| Job | Article | Kind | State | Seconds | Cache key |",
     },
+    "report_head_shard": {
+        "ko": "| 작업 | 글 | 종류 | 상태 | 시간(초) | 샤드 | 캐시 키 |",
+        "en": "| Job | Article | Kind | State | Seconds | Shard | Cache key |",
+    },
+    "report_shards": {
+        "ko": "이 빌드의 결과 가운데 일부는 작업을 여러 머신에 나누어 실행한 빌드(샤드 빌드)가 만들었습니다. "
+              "샤드 열은 각 결과를 만든 머신을 `2/4`(4개 중 두 번째)처럼 보여 줍니다. '병합 후'는 여러 샤드의 "
+              "결과가 필요해 병합을 기다렸다가 실행한 작업이고, `–`는 나누지 않은 빌드(이번 빌드나 그 전의 "
+              "빌드)가 만든 결과입니다.",
+        "en": "Some results of this build were made by a build whose jobs were split among several machines "
+              "(a sharded build). The Shard column names the machine that made each result, such as `2/4` (the "
+              "second of four); 'after the merge' marks a job that needed the results of several shards and ran "
+              "once they were merged; `–` marks a result made by a build that was not split (this one or an "
+              "earlier one).",
+    },
+    "report_after_merge": {"ko": "병합 후", "en": "after the merge"},
     "report_environment": {
         "ko": "{date}에 커밋 `{commit}`에서 빌드했습니다. Python {python}, torch {torch}, timm {timm}, "
               "CPU {cpu}(코어 {cores}개). 작업은 {lanes}개씩 동시에, 작업마다 torch 스레드 1개로 실행합니다.",

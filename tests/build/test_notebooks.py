@@ -323,3 +323,18 @@ def test_make_notebooks_runs_each_download_alone_and_times_it(sample_built, tmp_
     out = capsys.readouterr().out
     assert "FAILED" in out and "x.ipynb" in out and "KeyError" in out
     assert main(["notebooks", str(tmp_path / "nothing")]) == 2
+
+
+def test_outputs_hold_no_path_of_the_machine_that_ran_them(tmp_path):
+    """The kernel's temporary folder and the folders passed as ``paths`` (the build's cache
+    entries) are replaced in every output, tracebacks included: a notebook's bytes do not depend
+    on where it was built."""
+    entry = tmp_path / "cache" / "jobs" / "trained" / "0123abcd"
+    cells = ["import os\nprint(os.getcwd())",
+             f"print({str(entry / 'weights.pt')!r})",
+             "open('helper.py', 'w').write('def fail():\\n    raise KeyError(7)\\n')\nimport helper\nhelper.fail()"]
+    nb = notebooks.execute(cells, raises=[(2, "KeyError")], paths={str(entry): "rerun/trained"})
+    text = json.dumps([c["outputs"] for c in nb["cells"]])
+    assert "".join(nb["cells"][0]["outputs"][0]["text"]) == ".\n"
+    assert "".join(nb["cells"][1]["outputs"][0]["text"]) == "rerun/trained/weights.pt\n"
+    assert "helper.py" in text and "/notebook-" not in text and str(tmp_path) not in text
