@@ -32,7 +32,8 @@ from .runner import known_seconds, lane_count, make_plan
 TIMING = ("-cost", "-timing")  # in the ids of jobs whose files hold a measured duration (DESIGN.md, contract 4)
 # A measured duration in a file's text: a value under a key with "seconds" in its name (JSON, a
 # printed dict, HTML-escaped or not), or a printed "trained in 4.4 s" (DESIGN.md, contract 4).
-DURATIONS = (re.compile(r"(seconds(?:&#x27;|&quot;|\W){1,8})-?\d+(?:\.\d+)?(?:e-?\d+)?"),
+DURATIONS = (re.compile(r"(seconds(?:&#x27;|&quot;|\W){1,8})\{[^{}]*\}"),  # a summary: median, min, max
+             re.compile(r"(seconds(?:&#x27;|&quot;|\W){1,8})-?\d+(?:\.\d+)?(?:e-?\d+)?"),
              re.compile(r"()\b\d+(?:\.\d+)? s\b"))
 
 

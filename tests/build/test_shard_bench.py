@@ -31,3 +31,14 @@ def test_bench_shards_prints_each_shard_and_finds_the_same_bytes_for_every_n(tmp
         assert "after the merge" in line and f"({later})" in line
         assert "strict build" in line and "running 0 jobs; files differing from N=1: 0 (+0 in timing jobs, " \
             "+0 only in measured durations)" in line
+
+
+def test_measured_durations_are_masked_and_nothing_else():
+    from snippets.build.shard_bench import without_durations
+
+    a = (b'{"seconds": {"cell": "5.7 (5.1\xe2\x80\x936.4)", "max": 6.4}, "rmse": 19.1} '
+         b"trained in 6.0 s &#x27;seconds&#x27;: 3.5")
+    b = (b'{"seconds": {"cell": "5.9 (5.0\xe2\x80\x936.8)", "max": 6.8}, "rmse": 19.1} '
+         b"trained in 6.1 s &#x27;seconds&#x27;: 3.7")
+    assert without_durations(a) == without_durations(b)
+    assert without_durations(a) != without_durations(a.replace(b"19.1", b"19.2"))  # a result is not a duration
