@@ -427,10 +427,8 @@ def build(params: dict, title: str, values: dict[str, Path], out: Path) -> None:
                for job, entry in values.items()}
     env = {BUILD_VALUES: json.dumps({job: str(entry) for job, entry in values.items()}),
            BUILD_LANGS: ",".join(params["langs"])}
-    from .rerun import FOLDER  # (rerun imports this module)
-
     # a cell that shows a values job's files shows where a reader's run keeps them (rerun/<job>/)
-    paths = {str(entry): (FOLDER / job).as_posix() for job, entry in values.items()}
+    paths = {str(entry): f"{RERUN_FOLDER}/{job}" for job, entry in values.items()}
     executed = execute(params["cells"], raises=params["raises"], title=title, setup=params.get("setup"), env=env,
                        reruns=params.get("reruns", ()), timings=timings, paths=paths)
     path = out / "notebook.ipynb"
@@ -443,6 +441,7 @@ def build(params: dict, title: str, values: dict[str, Path], out: Path) -> None:
     (out / "notebook.css").write_text(css, encoding="utf-8")
 
 
+RERUN_FOLDER = "rerun"  # where a reader's `rerun` keeps its results, next to the notebook (rerun.FOLDER)
 HTML_PART = "<!-- notebook: {lang} -->"  # notebook.html holds one rendering per language, each after this
 
 

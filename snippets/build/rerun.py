@@ -34,9 +34,9 @@ import sys
 from pathlib import Path
 from types import CodeType
 
-from .notebooks import BUILD_LANGS, BUILD_VALUES  # set by the build for a notebook's kernel, see above
+from .notebooks import BUILD_LANGS, BUILD_VALUES, RERUN_FOLDER  # set by the build for a notebook's kernel, see above
 
-FOLDER = Path("rerun")  # relative to the notebook's folder (the kernel's working directory)
+FOLDER = Path(RERUN_FOLDER)  # relative to the notebook's folder (the kernel's working directory)
 _results: dict[str, dict] = {}  # values already computed in this session, by _fingerprint
 
 
