@@ -30,11 +30,14 @@ from .cache import MANIFEST, REPO_ROOT, Cache, cache_root
 from .runner import known_seconds, lane_count, make_plan
 
 TIMING = ("-cost", "-timing")  # in the ids of jobs whose files hold a measured duration (DESIGN.md, contract 4)
-# A measured duration in a file's text: a value under a key with "seconds" in its name (JSON, a
-# printed dict, HTML-escaped or not), or a printed "trained in 4.4 s" (DESIGN.md, contract 4).
-DURATIONS = (re.compile(r"(seconds(?:&#x27;|&quot;|\W){1,8})\{[^{}]*\}"),  # a summary: median, min, max
-             re.compile(r"(seconds(?:&#x27;|&quot;|\W){1,8})-?\d+(?:\.\d+)?(?:e-?\d+)?"),
-             re.compile(r"()\b\d+(?:\.\d+)? s\b"))
+# A measured duration in a file's text: a value under a key with "seconds" or "minutes" in its
+# name (JSON, a printed dict, HTML-escaped or not: "seconds_median", a notebook cell's "minutes"),
+# a printed "trained in 4.4 s", or a notebook's "took about 4 min" / "약 4분" (DESIGN.md, contract 4).
+_KEY = r"((?:seconds|minutes)\w*(?:&#x27;|&quot;|\W){1,8})"
+DURATIONS = (re.compile(_KEY + r"\{[^{}]*\}"),  # a summary: median, min, max
+             re.compile(_KEY + r"-?\d+(?:\.\d+)?(?:e-?\d+)?"),
+             re.compile(r"()\b\d+(?:\.\d+)? (?:s|min)\b"),
+             re.compile(r"(약 )\d+(?=분)"))
 
 
 def without_durations(data: bytes) -> str:

@@ -37,8 +37,10 @@ def test_measured_durations_are_masked_and_nothing_else():
     from snippets.build.shard_bench import without_durations
 
     a = (b'{"seconds": {"cell": "5.7 (5.1\xe2\x80\x936.4)", "max": 6.4}, "rmse": 19.1} '
-         b"trained in 6.0 s &#x27;seconds&#x27;: 3.5")
+         b"trained in 6.0 s &#x27;seconds&#x27;: 3.5, &#x27;seconds_median&#x27;: 26.6 "
+         b'"minutes": 3 # took about 3 min # \xec\x95\xbd 3\xeb\xb6\x84')
     b = (b'{"seconds": {"cell": "5.9 (5.0\xe2\x80\x936.8)", "max": 6.8}, "rmse": 19.1} '
-         b"trained in 6.1 s &#x27;seconds&#x27;: 3.7")
+         b"trained in 6.1 s &#x27;seconds&#x27;: 3.7, &#x27;seconds_median&#x27;: 27.1 "
+         b'"minutes": 2 # took about 2 min # \xec\x95\xbd 2\xeb\xb6\x84')
     assert without_durations(a) == without_durations(b)
     assert without_durations(a) != without_durations(a.replace(b"19.1", b"19.2"))  # a result is not a duration
